@@ -1,0 +1,186 @@
+//! Configuration from the environment (and a `.env` file), typed and validated once at
+//! start-up so that a mistake is reported with the variable's name before anything runs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// The default database when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/private_integrations";
+/// The default listening address when `BIND` is not set.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Everything the server needs to know about its deployment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// PostgreSQL connection URL (`DATABASE_URL`).
+    pub database_url: String,
+    /// Address to listen on (`BIND`).
+    pub bind: SocketAddr,
+    /// The origin users reach the app at (`PUBLIC_URL`), e.g. `https://pi.example.com`.
+    /// Used for links printed to the console and for the CSRF Origin check.
+    pub public_url: String,
+    /// Whether the app is served over TLS (derived from `PUBLIC_URL`): secure cookies
+    /// with a `__Host-` name, and HSTS.
+    pub tls: bool,
+    /// Server secret (`SECRET_KEY`): keys token digests and signs session cookies.
+    pub secret_key: Option<SecretString>,
+    /// Idle session timeout (`SESSION_IDLE_MINUTES`, default 120).
+    pub session_idle: Duration,
+    /// Absolute session lifetime (`SESSION_ABSOLUTE_HOURS`, default 12).
+    pub session_absolute: Duration,
+    /// Database connections per instance (`DATABASE_POOL_SIZE`, default 10).
+    pub pool_size: u32,
+    /// HTTP worker threads (`WORKERS`, default: one per CPU).
+    pub workers: usize,
+}
+
+/// A configuration value that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable} is invalid: {reason}")]
+pub struct ConfigError {
+    variable: &'static str,
+    reason: String,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment, after loading `.env` if one
+    /// exists in the working directory.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is not worth refusing to start over,
+        // since every variable is validated below anyway.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any source of variables; for tests.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "expected a URL starting with postgres:// or postgresql://",
+            ));
+        }
+        let bind_text = get("BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            ConfigError::new("BIND", format!("expected HOST:PORT such as {DEFAULT_BIND}, got {bind_text:?}"))
+        })?;
+        let public_url = match get("PUBLIC_URL") {
+            Some(url) => parse_origin(&url)?,
+            None => format!("http://{bind}"),
+        };
+        let tls = public_url.starts_with("https://");
+        let secret_key = match get("SECRET_KEY") {
+            Some(key) if key.len() < 32 => {
+                return Err(ConfigError::new(
+                    "SECRET_KEY",
+                    "must be at least 32 characters (e.g. `openssl rand -base64 48`)",
+                ));
+            }
+            key => key.map(SecretString::from),
+        };
+        let session_idle = Duration::from_secs(60 * positive(&get, "SESSION_IDLE_MINUTES", 120)?);
+        let session_absolute = Duration::from_secs(3600 * positive(&get, "SESSION_ABSOLUTE_HOURS", 12)?);
+        let pool_size = u32::try_from(positive(&get, "DATABASE_POOL_SIZE", 10)?)
+            .map_err(|_| ConfigError::new("DATABASE_POOL_SIZE", "is too large"))?;
+
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let workers = usize::try_from(positive(&get, "WORKERS", cpus as u64)?)
+            .map_err(|_| ConfigError::new("WORKERS", "is too large"))?;
+
+        Ok(Self {
+            database_url,
+            bind,
+            public_url,
+            tls,
+            secret_key,
+            session_idle,
+            session_absolute,
+            pool_size,
+            workers,
+        })
+    }
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, reason: impl Into<String>) -> Self {
+        Self { variable, reason: reason.into() }
+    }
+}
+
+/// Reads a positive whole number, or the default when the variable is unset.
+fn positive(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(value) if value > 0 => Ok(value),
+            _ => Err(ConfigError::new(variable, format!("expected a positive whole number, got {text:?}"))),
+        },
+    }
+}
+
+/// Normalises `PUBLIC_URL` to an origin: scheme, host and optional port, no path.
+fn parse_origin(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| ConfigError::new("PUBLIC_URL", "expected a URL starting with https:// or http://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(ConfigError::new(
+            "PUBLIC_URL",
+            format!("expected an origin such as https://pi.example.com (no path), got {url:?}"),
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert!(!config.tls);
+        assert_eq!(config.session_idle, Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn https_public_url_turns_on_tls_and_drops_the_trailing_slash() {
+        let config = config(&[("PUBLIC_URL", "https://pi.example.com/")]).expect("valid");
+        assert_eq!(config.public_url, "https://pi.example.com");
+        assert!(config.tls);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (vars, variable) in [
+            (&[("BIND", "localhost")][..], "BIND"),
+            (&[("DATABASE_URL", "mysql://x")][..], "DATABASE_URL"),
+            (&[("PUBLIC_URL", "https://x.example/app")][..], "PUBLIC_URL"),
+            (&[("SECRET_KEY", "short")][..], "SECRET_KEY"),
+            (&[("SESSION_IDLE_MINUTES", "0")][..], "SESSION_IDLE_MINUTES"),
+        ] {
+            let error = config(vars).expect_err("must be rejected").to_string();
+            assert!(error.starts_with(variable), "{error}");
+        }
+    }
+}

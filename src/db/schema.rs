@@ -1,0 +1,106 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    agencies (id) {
+        id -> Uuid,
+        name -> Text,
+        labs_private_integrations -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        agency_id -> Nullable<Uuid>,
+        sub_account_id -> Nullable<Uuid>,
+        actor_user_id -> Nullable<Uuid>,
+        actor_label -> Text,
+        action -> Text,
+        target_id -> Nullable<Uuid>,
+        target_label -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        details -> Jsonb,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (key_digest) {
+        key_digest -> Bytea,
+        user_id -> Nullable<Uuid>,
+        state -> Jsonb,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    setup_links (token_digest) {
+        token_digest -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Int8,
+        email -> Text,
+        ip -> Text,
+        attempted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sub_account_memberships (user_id, sub_account_id) {
+        user_id -> Uuid,
+        sub_account_id -> Uuid,
+        agency_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    sub_accounts (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        name -> Text,
+        labs_private_integrations -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        manage_agency_integrations -> Bool,
+        manage_sub_account_integrations -> Bool,
+        manage_team -> Bool,
+        manage_integrations -> Bool,
+        manage_staff -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(audit_events -> agencies (agency_id));
+diesel::joinable!(audit_events -> sub_accounts (sub_account_id));
+diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sub_accounts -> agencies (agency_id));
+diesel::joinable!(users -> agencies (agency_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    audit_events,
+    sessions,
+    setup_links,
+    sign_in_failures,
+    sub_account_memberships,
+    sub_accounts,
+    users,
+);

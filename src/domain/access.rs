@@ -1,0 +1,230 @@
+//! Authorization: the one place that answers "may this user do X here?". Handlers,
+//! navigation and templates all ask [`Actor::decide`] (or [`Actor::may`]); no
+//! permission logic lives anywhere else.
+//!
+//! Tenancy comes first: a context outside the actor's reach (another agency, or a
+//! sub-account an account-level user is not attached to) is [`Decision::NotFound`], so
+//! that ids of other tenants cannot be probed. Within reach, a missing permission is
+//! [`Decision::Forbidden`].
+
+use super::ids::{AgencyId, SubAccountId, UserId};
+use super::people::{Permissions, Role};
+
+/// The signed-in user as authorization sees them, read fresh on every request so that a
+/// change of role or permission applies at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user.
+    pub id: UserId,
+    /// Their agency.
+    pub agency_id: AgencyId,
+    /// Their role.
+    pub role: Role,
+    /// Their permission toggles.
+    pub permissions: Permissions,
+    /// The sub-accounts they are attached to (account-level roles).
+    pub sub_accounts: Vec<SubAccountId>,
+}
+
+/// Where in the Settings an action happens: the agency's own, or one sub-account's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// The agency's Settings.
+    Agency(AgencyId),
+    /// A sub-account's Settings; carries the sub-account's agency as stored.
+    SubAccount {
+        /// The sub-account.
+        id: SubAccountId,
+        /// The agency it belongs to.
+        agency_id: AgencyId,
+    },
+}
+
+impl Context {
+    /// The agency the context belongs to.
+    pub fn agency_id(self) -> AgencyId {
+        match self {
+            Self::Agency(id) | Self::SubAccount { agency_id: id, .. } => id,
+        }
+    }
+
+    /// The sub-account, if the context is one.
+    pub fn sub_account_id(self) -> Option<SubAccountId> {
+        match self {
+            Self::Agency(_) => None,
+            Self::SubAccount { id, .. } => Some(id),
+        }
+    }
+}
+
+/// Something a user may want to do in a context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Open the context's Settings at all.
+    Enter,
+    /// List, create, edit, rotate and delete private integrations.
+    ManageIntegrations,
+    /// Manage users: Team (agency) or My Staff (sub-account).
+    ManageTeam,
+    /// Switch Labs flags.
+    ManageLabs,
+    /// Read the audit log.
+    ViewAuditLog,
+}
+
+/// The answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// Within reach, but not permitted: 403.
+    Forbidden,
+    /// Outside the actor's tenancy: 404, as if it did not exist.
+    NotFound,
+}
+
+impl Actor {
+    /// Whether the context is within this actor's reach at all.
+    pub fn reaches(&self, context: Context) -> bool {
+        if context.agency_id() != self.agency_id {
+            return false;
+        }
+        match (context, self.role.is_agency_level()) {
+            (Context::Agency(_), agency_level) => agency_level,
+            (Context::SubAccount { .. }, true) => true,
+            (Context::SubAccount { id, .. }, false) => self.sub_accounts.contains(&id),
+        }
+    }
+
+    /// May this actor do `action` in `context`?
+    pub fn decide(&self, action: Action, context: Context) -> Decision {
+        if !self.reaches(context) {
+            return Decision::NotFound;
+        }
+        if self.permits(action, context) { Decision::Allow } else { Decision::Forbidden }
+    }
+
+    /// Shorthand for `decide(..) == Allow`, for navigation and buttons.
+    pub fn may(&self, action: Action, context: Context) -> bool {
+        self.decide(action, context) == Decision::Allow
+    }
+
+    fn permits(&self, action: Action, context: Context) -> bool {
+        let p = self.permissions;
+        let admin = matches!(
+            (self.role, context),
+            (Role::AgencyAdmin, _) | (Role::AccountAdmin, Context::SubAccount { .. })
+        );
+        match (action, context) {
+            (Action::Enter, _) => admin,
+            (Action::ManageIntegrations, Context::Agency(_)) => admin && p.manage_agency_integrations,
+            (Action::ManageIntegrations, Context::SubAccount { .. }) => match self.role {
+                Role::AgencyAdmin => p.manage_sub_account_integrations,
+                Role::AccountAdmin => p.manage_integrations,
+                Role::AgencyUser | Role::AccountUser => false,
+            },
+            (Action::ManageTeam, Context::Agency(_)) => admin && p.manage_team,
+            (Action::ManageTeam, Context::SubAccount { .. }) => match self.role {
+                Role::AgencyAdmin => p.manage_team,
+                Role::AccountAdmin => p.manage_staff,
+                Role::AgencyUser | Role::AccountUser => false,
+            },
+            (Action::ManageLabs | Action::ViewAuditLog, _) => admin,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AGENCY: AgencyId = AgencyId(uuid::Uuid::from_u128(1));
+    const OTHER_AGENCY: AgencyId = AgencyId(uuid::Uuid::from_u128(2));
+    const MINE: SubAccountId = SubAccountId(uuid::Uuid::from_u128(11));
+    const SIBLING: SubAccountId = SubAccountId(uuid::Uuid::from_u128(12));
+
+    fn actor(role: Role, permissions: Permissions) -> Actor {
+        Actor {
+            id: UserId(uuid::Uuid::from_u128(100)),
+            agency_id: AGENCY,
+            role,
+            permissions,
+            sub_accounts: if role.is_agency_level() { vec![] } else { vec![MINE] },
+        }
+    }
+
+    fn sub(id: SubAccountId) -> Context {
+        Context::SubAccount { id, agency_id: AGENCY }
+    }
+
+    #[test]
+    fn another_agency_is_not_found_for_everyone() {
+        for role in Role::ALL {
+            let actor = actor(role, Permissions::defaults(role, true));
+            let foreign = Context::SubAccount { id: SIBLING, agency_id: OTHER_AGENCY };
+            assert_eq!(actor.decide(Action::Enter, Context::Agency(OTHER_AGENCY)), Decision::NotFound);
+            assert_eq!(actor.decide(Action::ManageIntegrations, foreign), Decision::NotFound);
+        }
+    }
+
+    #[test]
+    fn account_roles_reach_only_their_sub_accounts() {
+        let admin = actor(Role::AccountAdmin, Permissions::defaults(Role::AccountAdmin, false));
+        assert_eq!(admin.decide(Action::ManageIntegrations, sub(MINE)), Decision::Allow);
+        assert_eq!(admin.decide(Action::ManageIntegrations, sub(SIBLING)), Decision::NotFound);
+        assert_eq!(admin.decide(Action::Enter, Context::Agency(AGENCY)), Decision::NotFound);
+    }
+
+    #[test]
+    fn integration_permissions_follow_the_toggles() {
+        let full = Permissions::defaults(Role::AgencyAdmin, true);
+        let admin = actor(Role::AgencyAdmin, full);
+        assert!(admin.may(Action::ManageIntegrations, Context::Agency(AGENCY)));
+        assert!(admin.may(Action::ManageIntegrations, sub(SIBLING)));
+
+        let no_agency = actor(Role::AgencyAdmin, Permissions { manage_agency_integrations: false, ..full });
+        assert_eq!(
+            no_agency.decide(Action::ManageIntegrations, Context::Agency(AGENCY)),
+            Decision::Forbidden
+        );
+        assert!(no_agency.may(Action::ManageIntegrations, sub(MINE)));
+
+        let no_sub = actor(Role::AgencyAdmin, Permissions { manage_sub_account_integrations: false, ..full });
+        assert_eq!(no_sub.decide(Action::ManageIntegrations, sub(MINE)), Decision::Forbidden);
+
+        let account = actor(Role::AccountAdmin, Permissions::default());
+        assert_eq!(account.decide(Action::ManageIntegrations, sub(MINE)), Decision::Forbidden);
+    }
+
+    #[test]
+    fn plain_users_never_manage_anything() {
+        for role in [Role::AgencyUser, Role::AccountUser] {
+            let user = actor(role, Permissions::default());
+            let context = if role.is_agency_level() { Context::Agency(AGENCY) } else { sub(MINE) };
+            for action in [
+                Action::Enter,
+                Action::ManageIntegrations,
+                Action::ManageTeam,
+                Action::ManageLabs,
+                Action::ViewAuditLog,
+            ] {
+                assert_eq!(user.decide(action, context), Decision::Forbidden, "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn team_management_needs_manage_team_or_manage_staff() {
+        let manager = actor(Role::AgencyAdmin, Permissions::defaults(Role::AgencyAdmin, true));
+        let admin = actor(Role::AgencyAdmin, Permissions::defaults(Role::AgencyAdmin, false));
+        assert!(manager.may(Action::ManageTeam, Context::Agency(AGENCY)));
+        assert!(!admin.may(Action::ManageTeam, Context::Agency(AGENCY)));
+        let staff = actor(Role::AccountAdmin, Permissions::defaults(Role::AccountAdmin, false));
+        assert!(staff.may(Action::ManageTeam, sub(MINE)));
+        let no_staff = actor(
+            Role::AccountAdmin,
+            Permissions { manage_staff: false, ..Permissions::defaults(Role::AccountAdmin, false) },
+        );
+        assert!(!no_staff.may(Action::ManageTeam, sub(MINE)));
+    }
+}

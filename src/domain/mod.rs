@@ -1,0 +1,7 @@
+//! The domain: types that can only hold valid values, and the rules of the product as
+//! pure functions. Nothing here does I/O or knows about HTTP or SQL.
+
+pub mod access;
+pub mod ids;
+pub mod people;
+pub mod random;

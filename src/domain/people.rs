@@ -1,0 +1,287 @@
+//! People: roles, permissions, and the parsed values users type (names, emails,
+//! passwords). Each `parse` returns a message fit to show under the form field.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role, fixed per user; see SPEC §1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Administers the agency (and, with permission, every sub-account).
+    AgencyAdmin,
+    /// Agency staff without administration rights.
+    AgencyUser,
+    /// Administers the sub-accounts they are attached to.
+    AccountAdmin,
+    /// Sub-account staff without administration rights.
+    AccountUser,
+}
+
+impl Role {
+    /// Every role, in display order.
+    pub const ALL: [Self; 4] = [Self::AgencyAdmin, Self::AgencyUser, Self::AccountAdmin, Self::AccountUser];
+
+    /// The stored form, as in the database's CHECK constraint.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AgencyAdmin => "agency_admin",
+            Self::AgencyUser => "agency_user",
+            Self::AccountAdmin => "account_admin",
+            Self::AccountUser => "account_user",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn from_db(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// Reads the CLI form (`agency-admin`, ...).
+    pub fn from_cli(text: &str) -> Option<Self> {
+        Self::from_db(&text.replace('-', "_"))
+    }
+
+    /// Whether the role works at agency level (not attached to sub-accounts).
+    pub fn is_agency_level(self) -> bool {
+        matches!(self, Self::AgencyAdmin | Self::AgencyUser)
+    }
+
+    /// The label users read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AgencyAdmin => "Agency admin",
+            Self::AgencyUser => "Agency user",
+            Self::AccountAdmin => "Account admin",
+            Self::AccountUser => "Account user",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The per-user permission toggles. Each belongs to one role; the constructor and the
+/// database both make sure no other role holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Permissions {
+    /// Agency admins: "Manage agency private integrations".
+    pub manage_agency_integrations: bool,
+    /// Agency admins: "Manage sub-account private integrations".
+    pub manage_sub_account_integrations: bool,
+    /// Agency admins: "Manage team".
+    pub manage_team: bool,
+    /// Account admins: "Manage private integrations" for their sub-accounts.
+    pub manage_integrations: bool,
+    /// Account admins: "Manage staff".
+    pub manage_staff: bool,
+}
+
+impl Permissions {
+    /// The defaults of SPEC §1 for a new user of `role`. "Manage team" is on only for the
+    /// first admin of an agency, so that someone can always manage the team.
+    pub fn defaults(role: Role, first_admin_of_agency: bool) -> Self {
+        match role {
+            Role::AgencyAdmin => Self {
+                manage_agency_integrations: true,
+                manage_sub_account_integrations: true,
+                manage_team: first_admin_of_agency,
+                ..Self::default()
+            },
+            Role::AccountAdmin => Self { manage_integrations: true, manage_staff: true, ..Self::default() },
+            Role::AgencyUser | Role::AccountUser => Self::default(),
+        }
+    }
+
+    /// These permissions with every toggle that `role` cannot hold turned off.
+    pub fn restricted_to(self, role: Role) -> Self {
+        let agency_admin = role == Role::AgencyAdmin;
+        let account_admin = role == Role::AccountAdmin;
+        Self {
+            manage_agency_integrations: self.manage_agency_integrations && agency_admin,
+            manage_sub_account_integrations: self.manage_sub_account_integrations && agency_admin,
+            manage_team: self.manage_team && agency_admin,
+            manage_integrations: self.manage_integrations && account_admin,
+            manage_staff: self.manage_staff && account_admin,
+        }
+    }
+}
+
+/// Trims `input` and checks it is 1..=`max` characters without control characters.
+/// `what` names the field in the message ("Name", "Description").
+pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(format!("{what} is required."));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(format!("{what} cannot contain control characters such as tabs or line breaks."));
+    }
+    let count = text.chars().count();
+    if count > max {
+        return Err(format!("{what} must be at most {max} characters (it has {count})."));
+    }
+    Ok(text.to_owned())
+}
+
+/// A display name for a person, an agency or a sub-account: 1–100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// The longest name accepted.
+    pub const MAX: usize = 100;
+
+    /// Parses a name typed by a user.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        clean_text(input, "Name", Self::MAX).map(Self)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name, owned.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An email address, lower-cased. Only the shape is checked; delivery is not our business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses an address typed by a user.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let email = input.trim().to_lowercase();
+        let valid_shape = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            }
+            None => false,
+        };
+        if email.is_empty() {
+            Err("Email is required.".into())
+        } else if email.len() > 254
+            || !valid_shape
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            Err("Enter an email address such as name@example.com.".into())
+        } else {
+            Ok(Self(email))
+        }
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that meets the policy: 12–256 characters, not only spaces.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// The shortest password accepted.
+    pub const MIN: usize = 12;
+    /// The longest password accepted (hashing cost is bounded).
+    pub const MAX: usize = 256;
+
+    /// Checks a password chosen by a user.
+    pub fn parse(input: String) -> Result<Self, String> {
+        let count = input.chars().count();
+        if input.trim().is_empty() {
+            Err("Password is required.".into())
+        } else if count < Self::MIN {
+            Err(format!("Password must be at least {} characters.", Self::MIN))
+        } else if count > Self::MAX {
+            Err(format!("Password must be at most {} characters.", Self::MAX))
+        } else {
+            Ok(Self(input))
+        }
+    }
+
+    /// The password, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_stored_and_cli_forms() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_db(role.as_str()), Some(role));
+            assert_eq!(Role::from_cli(&role.as_str().replace('_', "-")), Some(role));
+        }
+        assert_eq!(Role::from_cli("owner"), None);
+    }
+
+    #[test]
+    fn manage_team_defaults_on_only_for_the_first_agency_admin() {
+        assert!(Permissions::defaults(Role::AgencyAdmin, true).manage_team);
+        assert!(!Permissions::defaults(Role::AgencyAdmin, false).manage_team);
+        assert!(Permissions::defaults(Role::AgencyAdmin, false).manage_agency_integrations);
+        assert!(Permissions::defaults(Role::AccountAdmin, false).manage_staff);
+        assert_eq!(Permissions::defaults(Role::AccountUser, true), Permissions::default());
+    }
+
+    #[test]
+    fn restricting_drops_permissions_of_other_roles() {
+        let all = Permissions {
+            manage_agency_integrations: true,
+            manage_sub_account_integrations: true,
+            manage_team: true,
+            manage_integrations: true,
+            manage_staff: true,
+        };
+        assert_eq!(all.restricted_to(Role::AgencyUser), Permissions::default());
+        assert!(!all.restricted_to(Role::AgencyAdmin).manage_staff);
+        assert!(!all.restricted_to(Role::AccountAdmin).manage_team);
+    }
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(clean_text("  Acme  ", "Name", 100), Ok("Acme".into()));
+        assert_eq!(clean_text("   ", "Name", 100), Err("Name is required.".into()));
+        assert!(clean_text("a\tb", "Name", 100).is_err());
+        assert!(clean_text(&"é".repeat(100), "Name", 100).is_ok());
+        assert!(clean_text(&"é".repeat(101), "Name", 100).is_err());
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_shaped() {
+        assert_eq!(Email::parse(" Ann@Example.COM ").map(|e| e.0), Ok("ann@example.com".into()));
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@c.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_follow_the_policy() {
+        assert!(NewPassword::parse("correct horse".into()).is_ok());
+        assert!(NewPassword::parse("short".into()).is_err());
+        assert!(NewPassword::parse(" ".repeat(20)).is_err());
+        assert_eq!(format!("{:?}", NewPassword::parse("correct horse".into())), "Ok(NewPassword(***))");
+    }
+}

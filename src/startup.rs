@@ -1,0 +1,178 @@
+//! Building and running the server: prepare the database, print the set-up link of an
+//! empty installation, and serve the dashboard with its middleware stack.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use secrecy::ExposeSecret as _;
+use sha2::{Digest as _, Sha512};
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::{self, Database};
+use crate::domain::random;
+use crate::routes;
+use crate::web::passwords::Passwords;
+use crate::web::session::PgSessionStore;
+use crate::web::{AppState, error_pages, security};
+
+/// The largest request body accepted (forms are small).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A built, bound, not yet awaited server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    /// The one-time set-up link, when the database had no agency yet.
+    pub setup_link: Option<String>,
+    /// The shared state, for tests that look behind the scenes.
+    pub state: AppState,
+}
+
+impl Application {
+    /// Prepares the database (create, migrate), then binds `config.bind`.
+    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let url = config.database_url.clone();
+        actix_web::rt::task::spawn_blocking(move || db::prepare(&url))
+            .await
+            .context("preparing the database")??;
+        let listener =
+            TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+        Self::build_with_listener(config, clock, listener).await
+    }
+
+    /// As [`Self::build`] on an already bound listener and a prepared database; tests
+    /// bind port 0.
+    pub async fn build_with_listener(
+        config: Config,
+        clock: SharedClock,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let db = Database::new(&config.database_url, config.pool_size);
+        let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
+        let passwords = actix_web::rt::task::spawn_blocking(move || Passwords::new(parallelism)).await??;
+        let state = AppState { config, db, clock, passwords };
+        let setup_link = issue_setup_link(&state).await?;
+        spawn_sweeper(state.clone());
+        let server = serve(state.clone(), listener)?;
+        Ok(Self { server, port, setup_link, state })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is asked to stop (SIGINT/SIGTERM), then drains.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// On an installation without any agency, issues the one-time set-up link.
+async fn issue_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
+    let now = state.clock.now();
+    let public_url = state.config.public_url.clone();
+    let link = state
+        .db
+        .run(move |conn| {
+            if db::agencies::any_exists(conn)? {
+                return Ok(None);
+            }
+            let token = random::base62(32);
+            db::setup::replace(conn, &routes::auth::setup::token_digest(&token), now)?;
+            Ok(Some(format!("{public_url}/setup/{token}")))
+        })
+        .await
+        .map_err(|error| anyhow::anyhow!("checking for an agency: {error}"))?;
+    Ok(link)
+}
+
+/// Periodically removes sessions and sign-in failures that can no longer matter.
+fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            interval.tick().await;
+            let now = state.clock.now();
+            let absolute =
+                chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::MAX);
+            let window = chrono::Duration::minutes(routes::auth::sign_in::THROTTLE_WINDOW_MINUTES);
+            let swept = state
+                .db
+                .run(move |conn| {
+                    let sessions = db::sessions::delete_stale(conn, now, now - absolute)?;
+                    let failures = db::sign_in::delete_before(conn, now - window)?;
+                    Ok(sessions + failures)
+                })
+                .await;
+            if let Err(error) = swept {
+                tracing::warn!(%error, "sweeping stale sessions failed");
+            }
+        }
+    });
+}
+
+/// The key that signs session cookies. The session's security rests on its 190-bit
+/// random key stored server-side; signing with `SECRET_KEY` adds tamper evidence.
+fn cookie_key(config: &Config) -> Key {
+    let secret = config.secret_key.as_ref().map_or("", |secret| secret.expose_secret());
+    let digest = Sha512::digest(format!("private-integrations session cookie\0{secret}"));
+    Key::from(digest.as_slice())
+}
+
+fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let key = cookie_key(&state.config);
+    let workers = state.config.workers;
+    let server = HttpServer::new(move || {
+        let config = &state.config;
+        let store = PgSessionStore::new(state.db.clone(), state.clock.clone(), config.session_absolute);
+        let idle = actix_web::cookie::time::Duration::seconds(
+            i64::try_from(config.session_idle.as_secs()).unwrap_or(i64::MAX),
+        );
+        let sessions = SessionMiddleware::builder(store, key.clone())
+            .cookie_name(if config.tls { "__Host-pi_session" } else { "pi_session" }.to_owned())
+            .cookie_secure(config.tls)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_path("/".to_owned())
+            .cookie_content_security(CookieContentSecurity::Signed)
+            .session_lifecycle(
+                BrowserSession::default()
+                    .state_ttl(idle)
+                    .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            )
+            .build();
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .app_data(web::FormConfig::default().limit(BODY_LIMIT))
+            .app_data(web::JsonConfig::default().limit(BODY_LIMIT))
+            .wrap(security::headers(config.tls))
+            .wrap(from_fn(crate::telemetry::log_requests))
+            .route("/healthz", web::get().to(routes::health::healthz))
+            .route("/readyz", web::get().to(routes::health::readyz))
+            .route("/static/{file:.*}", web::get().to(crate::assets::serve))
+            .service(
+                web::scope("")
+                    .wrap(from_fn(security::verify_csrf))
+                    .wrap(sessions)
+                    .wrap(from_fn(error_pages::render_error_pages))
+                    .configure(routes::dashboard)
+                    .default_service(web::to(routes::not_found)),
+            )
+    })
+    .listen(listener)?
+    .workers(workers)
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,319 @@
+//! Who is asking, and where: the extractors every dashboard page starts from.
+//!
+//! [`SignedIn`] reads the user fresh from the database on every request, so a change of
+//! role or permission, or a deactivation, applies to their very next request.
+//! [`SettingsPage`] adds the Settings context named by the path (the agency, or one
+//! sub-account) and everything the shell around the page shows.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt as _};
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+
+use super::AppState;
+use super::session::{Flash, SessionExtras as _};
+use crate::db::models::{Agency, SubAccount, User};
+use crate::db::{agencies, users};
+use crate::domain::access::{Action, Actor, Context, Decision};
+use crate::domain::ids::SubAccountId;
+use crate::error::{AppError, AppResult};
+
+/// The signed-in, active user.
+pub struct SignedIn {
+    /// Their row.
+    pub user: User,
+    /// Them as authorization sees them.
+    pub actor: Actor,
+    /// Their session.
+    pub session: Session,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = app_state(&req)?;
+            let session = req.get_session();
+            let user_id = session.user_id().ok_or(AppError::SignInRequired)?;
+            let found = state.db.run(move |conn| Ok(users::active_actor(conn, user_id)?)).await?;
+            match found {
+                Some((user, actor)) => Ok(Self { user, actor, session }),
+                None => {
+                    // Removed or deactivated meanwhile: end this session too.
+                    session.purge();
+                    Err(AppError::SignInRequired)
+                }
+            }
+        })
+    }
+}
+
+/// The app state; present in every app this crate builds.
+pub fn app_state(req: &HttpRequest) -> AppResult<Data<AppState>> {
+    req.app_data::<Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))
+}
+
+/// A section of the Settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Private Integrations.
+    PrivateIntegrations,
+    /// Team (agency) or My Staff (sub-account).
+    Team,
+    /// Labs.
+    Labs,
+}
+
+impl Section {
+    /// In navigation order.
+    pub const ALL: [Self; 3] = [Self::Team, Self::PrivateIntegrations, Self::Labs];
+
+    /// What opening the section needs.
+    pub fn action(self) -> Action {
+        match self {
+            Self::PrivateIntegrations => Action::ManageIntegrations,
+            Self::Team => Action::ManageTeam,
+            Self::Labs => Action::ManageLabs,
+        }
+    }
+
+    fn slug(self, context: Context) -> &'static str {
+        match (self, context) {
+            (Self::PrivateIntegrations, _) => "private-integrations",
+            (Self::Team, Context::Agency(_)) => "team",
+            (Self::Team, Context::SubAccount { .. }) => "my-staff",
+            (Self::Labs, _) => "labs",
+        }
+    }
+
+    fn label(self, context: Context) -> &'static str {
+        match (self, context) {
+            (Self::PrivateIntegrations, _) => "Private Integrations",
+            (Self::Team, Context::Agency(_)) => "Team",
+            (Self::Team, Context::SubAccount { .. }) => "My Staff",
+            (Self::Labs, _) => "Labs",
+        }
+    }
+
+    fn icon(self) -> &'static str {
+        match self {
+            Self::PrivateIntegrations => "key",
+            Self::Team => "users",
+            Self::Labs => "flask",
+        }
+    }
+}
+
+/// The URL of a context's Settings home.
+pub fn context_home(context: Context) -> String {
+    match context {
+        Context::Agency(_) => "/settings".to_owned(),
+        Context::SubAccount { id, .. } => format!("/locations/{id}/settings"),
+    }
+}
+
+/// The URL of a section in a context.
+pub fn section_url(context: Context, section: Section) -> String {
+    format!("{}/{}", context_home(context), section.slug(context))
+}
+
+/// A dashboard page in a Settings context, with what the shell around it shows.
+pub struct SettingsPage {
+    /// The signed-in user.
+    pub me: SignedIn,
+    /// Their agency.
+    pub agency: Agency,
+    /// The sub-accounts they reach, by name.
+    pub sub_accounts: Vec<SubAccount>,
+    /// The context named by the path.
+    pub context: Context,
+    /// The session's CSRF token, for the page's forms.
+    pub csrf: String,
+}
+
+impl FromRequest for SettingsPage {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let signed_in = SignedIn::from_request(&req, payload);
+        Box::pin(async move {
+            let me = signed_in.await?;
+            let state = app_state(&req)?;
+            let wanted: Option<SubAccountId> = match req.match_info().get("sub_account_id") {
+                Some(text) => Some(text.parse().map_err(|_| AppError::NotFound)?),
+                None => None,
+            };
+            Self::load(me, &state, wanted).await
+        })
+    }
+}
+
+impl SettingsPage {
+    /// Resolves the context (the agency, or the sub-account `wanted`) for a signed-in
+    /// user: 404 unless it is within their reach.
+    pub async fn load(me: SignedIn, state: &AppState, wanted: Option<SubAccountId>) -> AppResult<Self> {
+        let actor = me.actor.clone();
+        let (agency, sub_accounts) = state
+            .db
+            .run(move |conn| {
+                let agency = agencies::find(conn, actor.agency_id)?;
+                let reached = agencies::sub_accounts_of(conn, actor.agency_id)?
+                    .into_iter()
+                    .filter(|sub| actor.reaches(Context::SubAccount { id: sub.id, agency_id: sub.agency_id }))
+                    .collect::<Vec<_>>();
+                Ok((agency, reached))
+            })
+            .await?;
+        let context = match wanted {
+            None => Context::Agency(agency.id),
+            Some(id) => sub_accounts
+                .iter()
+                .find(|sub| sub.id == id)
+                .map(|sub| Context::SubAccount { id: sub.id, agency_id: sub.agency_id })
+                .ok_or(AppError::NotFound)?,
+        };
+        if !me.actor.reaches(context) {
+            return Err(AppError::NotFound);
+        }
+        let csrf = me.session.csrf_token()?;
+        Ok(Self { me, agency, sub_accounts, context, csrf })
+    }
+
+    /// The context's home: its first open section, if any.
+    pub fn first_section_url(&self) -> Option<String> {
+        self.open_sections().first().map(|&section| section_url(self.context, section))
+    }
+
+    /// Fails with 404 or 403 unless the user may do `action` in this context.
+    pub fn require(&self, action: Action) -> AppResult<()> {
+        match self.me.actor.decide(action, self.context) {
+            Decision::Allow => Ok(()),
+            Decision::Forbidden => Err(AppError::Forbidden),
+            Decision::NotFound => Err(AppError::NotFound),
+        }
+    }
+
+    /// The name of the current context.
+    pub fn context_name(&self) -> &str {
+        match self.context {
+            Context::Agency(_) => &self.agency.name,
+            Context::SubAccount { id, .. } => {
+                self.sub_accounts.iter().find(|sub| sub.id == id).map_or("", |sub| sub.name.as_str())
+            }
+        }
+    }
+
+    /// The sections of this context the user may open, in navigation order.
+    pub fn open_sections(&self) -> Vec<Section> {
+        Section::ALL.into_iter().filter(|section| self.me.actor.may(section.action(), self.context)).collect()
+    }
+
+    /// The shell around a page of `section` (or none, for the context home).
+    pub fn shell(&self, current: Option<Section>) -> Shell {
+        let actor = &self.me.actor;
+        let mut contexts = Vec::new();
+        let agency = Context::Agency(self.agency.id);
+        if actor.may(Action::Enter, agency) {
+            contexts.push(self.context_link(agency, &self.agency.name, "Agency", current));
+        }
+        for sub in &self.sub_accounts {
+            let context = Context::SubAccount { id: sub.id, agency_id: sub.agency_id };
+            if actor.may(Action::Enter, context) {
+                contexts.push(self.context_link(context, &sub.name, "Sub-account", current));
+            }
+        }
+        let nav = self
+            .open_sections()
+            .into_iter()
+            .map(|section| NavLink {
+                label: section.label(self.context),
+                href: section_url(self.context, section),
+                icon: section.icon(),
+                current: Some(section) == current,
+            })
+            .collect();
+        Shell {
+            user_name: self.me.user.name.clone(),
+            user_email: self.me.user.email.clone(),
+            role_label: actor.role.label(),
+            csrf: self.csrf.clone(),
+            flashes: self.me.session.take_flashes(),
+            context_name: self.context_name().to_owned(),
+            context_kind: match self.context {
+                Context::Agency(_) => "Agency",
+                Context::SubAccount { .. } => "Sub-account",
+            },
+            contexts,
+            nav,
+        }
+    }
+
+    fn context_link(
+        &self,
+        context: Context,
+        name: &str,
+        kind: &'static str,
+        section: Option<Section>,
+    ) -> ContextLink {
+        let href = match section {
+            Some(section) if self.me.actor.may(section.action(), context) => section_url(context, section),
+            _ => context_home(context),
+        };
+        ContextLink { name: name.to_owned(), kind, href, current: context == self.context }
+    }
+}
+
+/// What the Settings shell shows around every page.
+pub struct Shell {
+    /// The user's name.
+    pub user_name: String,
+    /// The user's email.
+    pub user_email: String,
+    /// The user's role, as users read it.
+    pub role_label: &'static str,
+    /// The CSRF token for the sign-out form.
+    pub csrf: String,
+    /// Messages from the previous action.
+    pub flashes: Vec<Flash>,
+    /// The current context's name.
+    pub context_name: String,
+    /// "Agency" or "Sub-account".
+    pub context_kind: &'static str,
+    /// Every context the user may switch to.
+    pub contexts: Vec<ContextLink>,
+    /// The left navigation.
+    pub nav: Vec<NavLink>,
+}
+
+/// An entry of the context switcher.
+pub struct ContextLink {
+    /// The agency's or sub-account's name.
+    pub name: String,
+    /// "Agency" or "Sub-account".
+    pub kind: &'static str,
+    /// Where it leads.
+    pub href: String,
+    /// Whether it is the current context.
+    pub current: bool,
+}
+
+/// An entry of the left navigation.
+pub struct NavLink {
+    /// What it says.
+    pub label: &'static str,
+    /// Where it leads.
+    pub href: String,
+    /// The icon's name in the sprite.
+    pub icon: &'static str,
+    /// Whether it is the current page.
+    pub current: bool,
+}

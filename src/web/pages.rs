@@ -1,0 +1,77 @@
+//! Rendering pages, and the error pages every failure ends on.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use askama::Template;
+
+use crate::error::{AppError, AppResult};
+
+/// Renders a template as a 200 HTML page.
+pub fn render(template: &impl Template) -> AppResult<HttpResponse> {
+    render_with_status(StatusCode::OK, template)
+}
+
+/// Renders a template with the given status (a form with errors is 422, say).
+pub fn render_with_status(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
+    let html = template.render().map_err(|error| AppError::Internal(error.into()))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(CacheControl(vec![CacheDirective::NoCache, CacheDirective::Private]))
+        .body(html))
+}
+
+/// A 303 See Other to `location`: the answer to every successful form (post/redirect/get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// The page shown for an error status.
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+pub struct ErrorPage {
+    /// The status code.
+    pub status: u16,
+    /// The headline.
+    pub title: &'static str,
+    /// The explanation.
+    pub message: String,
+}
+
+impl ErrorPage {
+    /// The page for `status`, with a custom explanation if given.
+    pub fn for_status(status: StatusCode, message: Option<&str>) -> Self {
+        let (title, default) = match status.as_u16() {
+            400 => ("Bad request", "The request could not be understood. Go back and try again."),
+            403 => (
+                "You don't have access to this page",
+                "Your role or permissions don't include this. Ask an agency admin if you need access.",
+            ),
+            404 => ("Page not found", "This page doesn't exist, or it isn't yours to see."),
+            405 => ("Not allowed", "This address doesn't accept that kind of request."),
+            413 => ("Too much data", "What you sent is larger than this page accepts."),
+            429 => ("Too many requests", "Slow down a little and try again in a moment."),
+            503 => (
+                "Temporarily unavailable",
+                "We can't reach the database right now. Nothing is lost: try again in a moment.",
+            ),
+            _ => (
+                "Something went wrong",
+                "An unexpected error occurred and has been logged. Try again in a moment.",
+            ),
+        };
+        Self { status: status.as_u16(), title, message: message.unwrap_or(default).to_owned() }
+    }
+
+    /// The page as a response with its status.
+    pub fn into_response(self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match self.render() {
+            Ok(html) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+                .body(html),
+            Err(_) => HttpResponse::build(status).content_type("text/plain").body(self.title),
+        }
+    }
+}

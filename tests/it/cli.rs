@@ -1,0 +1,298 @@
+//! The operator CLI: commands, output, errors and exit codes.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+use crate::support::{Options, TestApp, TestDatabase};
+
+fn cli(db: &TestDatabase, args: &[&str], password: Option<&str>, stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_private-integrations"));
+    command
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env_remove("PI_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(password) = password {
+        command.env("PI_PASSWORD", password);
+    }
+    let mut child = command.spawn().expect("run the binary");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.unwrap_or("").as_bytes()).expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).trim().to_owned()
+}
+
+fn created_id(output: &Output) -> String {
+    assert!(output.status.success(), "failed: {}", stderr(output));
+    let id = stdout(output);
+    uuid::Uuid::parse_str(&id).unwrap_or_else(|_| panic!("not an id: {id:?}"));
+    id
+}
+
+#[tokio::test]
+async fn operators_create_an_agency_sub_account_and_users_who_can_then_sign_in() {
+    let db = TestDatabase::new();
+    let agency = created_id(&cli(&db, &["agency", "create", "--name", "Acme"], None, None));
+    let sub =
+        created_id(&cli(&db, &["subaccount", "create", "--agency", &agency, "--name", "Alpha"], None, None));
+    created_id(&cli(
+        &db,
+        &[
+            "user",
+            "create",
+            "--agency",
+            &agency,
+            "--email",
+            "ops@acme.test",
+            "--name",
+            "Ops",
+            "--role",
+            "agency-admin",
+        ],
+        Some("correct horse battery"),
+        None,
+    ));
+    created_id(&cli(
+        &db,
+        &[
+            "user",
+            "create",
+            "--agency",
+            &agency,
+            "--email",
+            "alpha@acme.test",
+            "--name",
+            "Al",
+            "--role",
+            "account-admin",
+            "--subaccount",
+            &sub,
+        ],
+        None,
+        Some("from standard input\n"),
+    ));
+
+    let app = TestApp::spawn_with(Options { env: vec![], database: Some(db), database_url: None }).await;
+    let page = app.sign_in("ops@acme.test", "correct horse battery").await;
+    assert_eq!(
+        page.texts(".sidenav a"),
+        ["Team", "Private Integrations", "Labs"],
+        "the first admin manages the team"
+    );
+    app.sign_out().await;
+    let page = app.sign_in("alpha@acme.test", "from standard input").await;
+    assert_eq!(page.text(".switcher-name"), "Alpha");
+}
+
+#[tokio::test]
+async fn set_password_replaces_the_password() {
+    let db = TestDatabase::new();
+    let agency = created_id(&cli(&db, &["agency", "create", "--name", "Acme"], None, None));
+    let args = [
+        "user",
+        "create",
+        "--agency",
+        &agency,
+        "--email",
+        "ops@acme.test",
+        "--name",
+        "Ops",
+        "--role",
+        "agency-user",
+    ];
+    created_id(&cli(&db, &args, Some("first password!"), None));
+    let output =
+        cli(&db, &["user", "set-password", "--email", "OPS@acme.test"], None, Some("second password!\n"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "Password updated for ops@acme.test.");
+
+    let app = TestApp::spawn_with(Options { env: vec![], database: Some(db), database_url: None }).await;
+    let old = app.post_form("/sign-in", &[("email", "ops@acme.test"), ("password", "first password!")]).await;
+    assert_eq!(old.status, 401);
+    app.sign_in("ops@acme.test", "second password!").await;
+}
+
+#[tokio::test]
+async fn cli_errors_are_clear_and_exit_non_zero() {
+    let db = TestDatabase::new();
+    let agency = created_id(&cli(&db, &["agency", "create", "--name", "Acme"], None, None));
+    let missing = uuid::Uuid::new_v4().to_string();
+    let cases: Vec<(Vec<&str>, Option<&str>, i32, &str)> = vec![
+        (vec!["subaccount", "create", "--agency", &missing, "--name", "X"], None, 1, "no agency has the id"),
+        (vec!["agency", "create", "--name", "  "], None, 1, "--name: Name is required."),
+        (
+            vec![
+                "user",
+                "create",
+                "--agency",
+                &agency,
+                "--email",
+                "a@acme.test",
+                "--name",
+                "A",
+                "--role",
+                "agency-admin",
+            ],
+            None,
+            1,
+            "no password given: set PI_PASSWORD",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--agency",
+                &agency,
+                "--email",
+                "a@acme.test",
+                "--name",
+                "A",
+                "--role",
+                "agency-admin",
+            ],
+            Some("short"),
+            1,
+            "Password must be at least 12 characters.",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--agency",
+                &agency,
+                "--email",
+                "a@acme.test",
+                "--name",
+                "A",
+                "--role",
+                "account-user",
+            ],
+            Some("long enough password"),
+            1,
+            "account-user needs at least one --subaccount",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--agency",
+                &agency,
+                "--email",
+                "a@acme.test",
+                "--name",
+                "A",
+                "--role",
+                "owner",
+            ],
+            Some("long enough password"),
+            2,
+            "invalid value 'owner'",
+        ),
+        (
+            vec!["user", "set-password", "--email", "nobody@acme.test"],
+            Some("long enough password"),
+            1,
+            "no user has the email",
+        ),
+        (vec!["agency", "create"], None, 2, "--name <NAME>"),
+    ];
+    for (args, password, code, message) in cases {
+        let output = cli(&db, &args, password, None);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
+        assert!(stdout(&output).is_empty(), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_refused() {
+    let db = TestDatabase::new();
+    let agency = created_id(&cli(&db, &["agency", "create", "--name", "Acme"], None, None));
+    let args = [
+        "user",
+        "create",
+        "--agency",
+        &agency,
+        "--email",
+        "a@acme.test",
+        "--name",
+        "A",
+        "--role",
+        "agency-user",
+    ];
+    created_id(&cli(&db, &args, Some("long enough password"), None));
+    let output = cli(&db, &args, Some("long enough password"), None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("a user with this email already exists"), "{}", stderr(&output));
+}
+
+#[tokio::test]
+async fn demo_seeds_every_role_and_prints_working_sign_ins_once() {
+    let db = TestDatabase::new();
+    let output = cli(&db, &["demo"], None, None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|line| line.contains("@demo.example"))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    for role in ["Agency admin", "Agency user", "Account admin", "Account user"] {
+        assert!(text.contains(role), "{role} missing from\n{text}");
+    }
+    let again = cli(&db, &["demo"], None, None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("the demo agency already exists"));
+
+    let owner = &rows[0];
+    let app = TestApp::spawn_with(Options { env: vec![], database: Some(db), database_url: None }).await;
+    let page = app.sign_in(owner[0], owner.last().expect("password")).await;
+    assert_eq!(page.texts(".switcher .menu-panel a").len(), 3, "the agency and its two sub-accounts");
+}
+
+#[test]
+fn an_unreachable_database_is_reported_with_its_url_and_what_to_do() {
+    let output = Command::new(env!("CARGO_BIN_EXE_private-integrations"))
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://postgres:hunter2@127.0.0.1:1/pi")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("cannot reach PostgreSQL at postgres://postgres:***@127.0.0.1:1/pi"), "{text}");
+    assert!(text.contains("Is PostgreSQL running? Set DATABASE_URL"), "{text}");
+    assert!(!text.contains("hunter2"), "the password is never printed");
+}
+
+#[test]
+fn invalid_configuration_names_the_variable() {
+    let output = Command::new(env!("CARGO_BIN_EXE_private-integrations"))
+        .arg("migrate")
+        .env("BIND", "everywhere")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("BIND is invalid"), "{}", stderr(&output));
+}
+
+#[test]
+fn migrate_creates_a_missing_database() {
+    let db = TestDatabase::missing();
+    let output = cli(&db, &["migrate"], None, None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "Database is up to date.");
+    let mut conn = db.conn();
+    assert!(!private_integrations::db::agencies::any_exists(&mut conn).expect("migrated schema"));
+}

@@ -1,0 +1,14 @@
+//! End-to-end tests of the HTTP app and the CLI, each on a fresh PostgreSQL database.
+//! One test binary keeps link times down.
+
+#![expect(clippy::expect_used, reason = "a test fails loudly, with the reason, when its set-up cannot work")]
+
+mod support;
+
+mod assets;
+mod cli;
+mod security;
+mod setup;
+mod shell;
+mod sign_in;
+mod startup;

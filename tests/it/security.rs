@@ -1,0 +1,118 @@
+//! CSRF protection, security headers and body limits.
+
+use crate::support::{PASSWORD, TestApp, people, seed};
+
+#[tokio::test]
+async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.get("/sign-in").await;
+    let origin = Some(app.address.as_str());
+    let missing = app.post_raw("/sign-in", &[("email", people::OWNER), ("password", PASSWORD)], origin).await;
+    assert_eq!(missing.status, 403);
+    assert!(missing.text("main").contains("This form has expired or was sent from another site"));
+    let wrong = app
+        .post_raw(
+            "/sign-in",
+            &[("csrf_token", "forged"), ("email", people::OWNER), ("password", PASSWORD)],
+            origin,
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(app.get("/settings").await.location(), "/sign-in", "not signed in");
+}
+
+#[tokio::test]
+async fn a_form_from_another_origin_is_refused_even_with_the_token() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.get("/sign-in").await;
+    let token = app.csrf().expect("token");
+    let fields = [("csrf_token", token.as_str()), ("email", people::OWNER), ("password", PASSWORD)];
+    assert_eq!(app.post_raw("/sign-in", &fields, Some("https://evil.example")).await.status, 403);
+    assert_eq!(app.post_raw("/sign-in", &fields, None).await.status, 403, "no Origin and no Referer");
+    assert_eq!(app.post_raw("/sign-in", &fields, Some(&app.address)).await.status, 303);
+}
+
+#[tokio::test]
+async fn the_csrf_token_of_one_session_does_not_work_in_another() {
+    let mut app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let token = app.csrf().expect("token");
+    app.forget_cookies();
+    app.get("/sign-in").await;
+    let page = app
+        .post_raw(
+            "/sign-in",
+            &[("csrf_token", &token), ("email", people::OWNER), ("password", PASSWORD)],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(page.status, 403);
+}
+
+#[tokio::test]
+async fn sign_out_needs_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let page = app.post_raw("/sign-out", &[], Some(&app.address)).await;
+    assert_eq!(page.status, 403);
+    assert_eq!(app.get("/settings").await.location(), "/settings/team", "still signed in");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/sign-in", "/healthz", "/no-such-page", "/static/app.css"] {
+        let page = app.get(path).await;
+        let csp = page.header("content-security-policy");
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(page.header("referrer-policy"), "same-origin", "{path}");
+        assert_eq!(page.header("x-frame-options"), "DENY", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_contain_no_inline_script_or_style() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    let mut pages = vec![app.get("/sign-in").await, app.get("/no-such-page").await];
+    pages.push(app.sign_in(people::OWNER, PASSWORD).await);
+    for page in pages {
+        let html = page.html();
+        for script in html.select(&scraper::Selector::parse("script").expect("s")) {
+            assert!(script.value().attr("src").is_some(), "inline script in {}", page.body);
+        }
+        assert!(html.select(&scraper::Selector::parse("style, [style]").expect("s")).next().is_none());
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = TestApp::spawn().await;
+    app.get("/sign-in").await;
+    let huge = "x".repeat(100 * 1024);
+    let page = app.post_form("/sign-in", &[("email", &huge), ("password", "x")]).await;
+    assert_eq!(page.status, 413);
+    assert_eq!(page.text("h1"), "Too much data");
+}
+
+#[tokio::test]
+async fn tls_deployments_use_secure_host_prefixed_cookies_and_hsts() {
+    let app = TestApp::spawn_with(crate::support::Options {
+        env: vec![("PUBLIC_URL", "https://pi.example.com".to_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    let page = app.get("/sign-in").await;
+    let cookie = page.header("set-cookie");
+    assert!(cookie.starts_with("__Host-pi_session="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert!(page.header("strict-transport-security").starts_with("max-age="));
+}

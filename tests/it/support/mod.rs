@@ -1,0 +1,306 @@
+//! The test harness: a real server on a random port, against a fresh database, driven by
+//! a cookie-keeping HTTP client through the same forms a browser submits.
+
+pub mod db;
+pub mod proxy;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use chrono::{TimeZone as _, Utc};
+use diesel::PgConnection;
+use private_integrations::clock::ManualClock;
+use private_integrations::config::Config;
+use private_integrations::db::users::NewPerson;
+use private_integrations::domain::ids::{AgencyId, SubAccountId, UserId};
+use private_integrations::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
+use private_integrations::startup::Application;
+use reqwest::header;
+use scraper::{Html, Selector};
+
+pub use db::TestDatabase;
+
+/// The password every seeded user has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running app and a browser-like client.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub address: String,
+    /// The client (keeps cookies, never follows redirects).
+    pub client: reqwest::Client,
+    /// The clock the app reads; move it to test timeouts.
+    pub clock: Arc<ManualClock>,
+    /// The set-up link printed at start, if the database was empty.
+    pub setup_link: Option<String>,
+    /// The CSRF token of the last page fetched.
+    csrf: Mutex<Option<String>>,
+    /// The database; dropped after the server.
+    pub db: TestDatabase,
+}
+
+/// A response, read.
+pub struct Page {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: header::HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Page {
+    /// The `Location` header.
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|value| value.to_str().ok()).unwrap_or("")
+    }
+
+    /// The parsed document.
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The text of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .map(|element| {
+                element.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+            })
+            .collect()
+    }
+
+    /// The text of the first element matching `selector`.
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector).into_iter().next().unwrap_or_else(|| panic!("no {selector} in:\n{}", self.body))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or("")
+    }
+}
+
+/// Options for [`TestApp::spawn_with`].
+pub struct Options {
+    /// Extra configuration variables.
+    pub env: Vec<(&'static str, String)>,
+    /// Serve on this database instead of a fresh one.
+    pub database: Option<TestDatabase>,
+    /// Reach the database through this URL (a proxy, say) instead.
+    pub database_url: Option<String>,
+}
+
+impl TestApp {
+    /// An app on a fresh database.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options { env: Vec::new(), database: None, database_url: None }).await
+    }
+
+    /// An app with options.
+    pub async fn spawn_with(options: Options) -> Self {
+        let db = options.database.unwrap_or_else(TestDatabase::new);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let address = format!("http://127.0.0.1:{port}");
+        let database_url = options.database_url.unwrap_or_else(|| db.url());
+        let mut env = vec![
+            ("DATABASE_URL", database_url),
+            ("BIND", format!("127.0.0.1:{port}")),
+            ("WORKERS", "1".to_owned()),
+            ("DATABASE_POOL_SIZE", "4".to_owned()),
+        ];
+        env.extend(options.env);
+        let config =
+            Config::from_lookup(|name| env.iter().find(|(key, _)| *key == name).map(|(_, v)| v.clone()))
+                .expect("valid test configuration");
+        let clock =
+            Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().expect("date")));
+        let app =
+            Application::build_with_listener(config, clock.clone(), listener).await.expect("app builds");
+        let setup_link = app.setup_link.clone();
+        tokio::spawn(app.run_until_stopped());
+        Self { address, client: client(), clock, setup_link, csrf: Mutex::new(None), db }
+    }
+
+    /// Swaps in a fresh client (a new browser without cookies).
+    pub fn forget_cookies(&mut self) {
+        self.client = client();
+        *self.csrf.lock().expect("lock") = None;
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("GET");
+        self.read(response).await
+    }
+
+    /// Posts a form as a browser does: with the page's CSRF token and our Origin.
+    /// Fetches `/sign-in` first if no token has been seen yet.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let seen = self.csrf();
+        let token = match seen {
+            Some(token) => token,
+            None => {
+                drop(self.get("/sign-in").await);
+                self.csrf().expect("a CSRF token on the sign-in page")
+            }
+        };
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        body.extend_from_slice(fields);
+        self.post_raw(path, &body, Some(&self.address)).await
+    }
+
+    /// Posts exactly these fields with this Origin (or none).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
+        let encoded = serde_html_form::to_string(fields).expect("encode form");
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encoded);
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        let response = request.send().await.expect("POST");
+        self.read(response).await
+    }
+
+    async fn read(&self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body");
+        if let Some(token) = csrf_in(&body) {
+            *self.csrf.lock().expect("lock") = Some(token);
+        }
+        Page { status, headers, body }
+    }
+
+    /// The CSRF token of the last page.
+    pub fn csrf(&self) -> Option<String> {
+        self.csrf.lock().expect("lock").clone()
+    }
+
+    /// Signs in through the form; panics unless it works.
+    /// Opens the sign-in page first, as a person does, and follows the redirects to the
+    /// page they land on.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.get("/sign-in").await;
+        let page = self.post_form("/sign-in", &[("email", email), ("password", password)]).await;
+        assert_eq!(page.status, 303, "sign-in as {email} failed:\n{}", page.body);
+        self.follow(page).await
+    }
+
+    /// Follows redirects from `page`, as a browser does.
+    pub async fn follow(&self, mut page: Page) -> Page {
+        for _ in 0..5 {
+            if page.status != 303 && page.status != 302 {
+                break;
+            }
+            page = self.get(page.location()).await;
+        }
+        page
+    }
+
+    /// Signs out through the user menu's form, landing on the sign-in page.
+    pub async fn sign_out(&self) -> Page {
+        let page = self.post_form("/sign-out", &[]).await;
+        assert_eq!(page.status, 303, "sign-out failed:\n{}", page.body);
+        self.follow(page).await
+    }
+
+    /// A direct database connection.
+    pub fn conn(&self) -> PgConnection {
+        self.db.conn()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn csrf_in(body: &str) -> Option<String> {
+    let selector = Selector::parse(r#"input[name="csrf_token"]"#).expect("selector");
+    Html::parse_document(body)
+        .select(&selector)
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .map(str::to_owned)
+}
+
+/// A seeded agency with people of every role.
+pub struct World {
+    /// The agency.
+    pub agency: AgencyId,
+    /// Its first sub-account.
+    pub sub_a: SubAccountId,
+    /// Its second sub-account.
+    pub sub_b: SubAccountId,
+    /// Agency admin with every permission (team manager).
+    pub owner: UserId,
+}
+
+/// Emails of the seeded people.
+pub mod people {
+    /// Agency admin, team manager.
+    pub const OWNER: &str = "owner@acme.test";
+    /// Agency user.
+    pub const AGENCY_USER: &str = "agency.user@acme.test";
+    /// Account admin of sub-account A.
+    pub const ADMIN_A: &str = "admin.a@acme.test";
+    /// Account user of sub-account A.
+    pub const USER_A: &str = "user.a@acme.test";
+    /// Admin of another agency.
+    pub const OTHER_OWNER: &str = "owner@other.test";
+}
+
+/// Seeds an agency ("Acme Agency", sub-accounts "Alpha Dental" and "Beta Fitness") and
+/// another agency, with users of every role; all share [`PASSWORD`].
+pub fn seed(conn: &mut PgConnection) -> World {
+    let now = Utc::now();
+    let hash = private_integrations::web::passwords::hash_blocking(
+        &NewPassword::parse(PASSWORD.to_owned()).expect("valid"),
+    )
+    .expect("hash");
+    let name = |text: &str| DisplayName::parse(text).expect("valid name");
+    let agency = private_integrations::db::agencies::create(conn, &name("Acme Agency"), now).expect("agency");
+    let sub_a =
+        private_integrations::db::agencies::create_sub_account(conn, agency.id, &name("Alpha Dental"), now)
+            .expect("a");
+    let sub_b =
+        private_integrations::db::agencies::create_sub_account(conn, agency.id, &name("Beta Fitness"), now)
+            .expect("b");
+    let other = private_integrations::db::agencies::create(conn, &name("Other Agency"), now).expect("other");
+    let mut add = |agency_id: AgencyId, email: &str, role: Role, subs: Vec<SubAccountId>, first: bool| {
+        let person = NewPerson {
+            agency_id,
+            email: Email::parse(email).expect("email"),
+            name: name(&email.split('@').next().unwrap_or("x").replace('.', " ")),
+            role,
+            permissions: Permissions::defaults(role, first),
+            sub_accounts: subs,
+        };
+        private_integrations::db::users::create(conn, &person, Some(&hash), now).expect("user").id
+    };
+    let owner = add(agency.id, people::OWNER, Role::AgencyAdmin, vec![], true);
+    add(agency.id, people::AGENCY_USER, Role::AgencyUser, vec![], false);
+    add(agency.id, people::ADMIN_A, Role::AccountAdmin, vec![sub_a.id], false);
+    add(agency.id, people::USER_A, Role::AccountUser, vec![sub_a.id], false);
+    add(other.id, people::OTHER_OWNER, Role::AgencyAdmin, vec![], true);
+    World { agency: agency.id, sub_a: sub_a.id, sub_b: sub_b.id, owner }
+}
+
+/// The URL in attribute `attribute` of the first `selector` element of a page.
+pub fn asset_url(page: &Page, selector: &str, attribute: &str) -> String {
+    page.html()
+        .select(&Selector::parse(selector).expect("selector"))
+        .next()
+        .and_then(|element| element.value().attr(attribute))
+        .unwrap_or_else(|| panic!("no {selector}[{attribute}]"))
+        .to_owned()
+}
