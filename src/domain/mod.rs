@@ -5,3 +5,5 @@ pub mod access;
 pub mod ids;
 pub mod people;
 pub mod random;
+pub mod scopes;
+pub mod token;
