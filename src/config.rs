@@ -34,6 +34,8 @@ pub struct Config {
     pub pool_size: u32,
     /// HTTP worker threads (`WORKERS`, default: one per CPU).
     pub workers: usize,
+    /// An operator's scope catalog replacing the built-in one (`SCOPE_CATALOG`).
+    pub scope_catalog: Option<std::path::PathBuf>,
 }
 
 /// A configuration value that could not be used.
@@ -102,6 +104,7 @@ impl Config {
             session_absolute,
             pool_size,
             workers,
+            scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
         })
     }
 }
@@ -141,6 +144,20 @@ fn parse_origin(url: &str) -> Result<String, ConfigError> {
         ));
     }
     Ok(url.to_owned())
+}
+
+impl Config {
+    /// The scope catalog: the operator's file if `SCOPE_CATALOG` names one, else the
+    /// built-in default. A file that cannot be read or is invalid stops the start-up.
+    pub fn load_catalog(&self) -> anyhow::Result<crate::domain::scopes::Catalog> {
+        use crate::domain::scopes::Catalog;
+        let Some(path) = &self.scope_catalog else {
+            return Ok(Catalog::builtin());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| anyhow::anyhow!("SCOPE_CATALOG {}: cannot read it: {error}", path.display()))?;
+        Catalog::parse(&text).map_err(|error| anyhow::anyhow!("SCOPE_CATALOG {}: {error}", path.display()))
+    }
 }
 
 #[cfg(test)]

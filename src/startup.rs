@@ -2,6 +2,7 @@
 //! empty installation, and serve the dashboard with its middleware stack.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::SessionMiddleware;
@@ -18,8 +19,10 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::domain::random;
+use crate::domain::token::TokenDigester;
 use crate::routes;
 use crate::web::passwords::Passwords;
+use crate::web::reveal::RevealSealer;
 use crate::web::session::PgSessionStore;
 use crate::web::{AppState, error_pages, security};
 
@@ -59,7 +62,11 @@ impl Application {
         let db = Database::new(&config.database_url, config.pool_size);
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         let passwords = actix_web::rt::task::spawn_blocking(move || Passwords::new(parallelism)).await??;
-        let state = AppState { config, db, clock, passwords };
+        let catalog = Arc::new(config.load_catalog()?);
+        let secret = config.secret_key.as_ref().map(|secret| secret.expose_secret().to_owned());
+        let digester = TokenDigester::new(secret.as_deref());
+        let sealer = RevealSealer::new(secret.as_deref());
+        let state = AppState { config, db, clock, passwords, catalog, digester, sealer };
         let setup_link = issue_setup_link(&state).await?;
         spawn_sweeper(state.clone());
         let server = serve(state.clone(), listener)?;

@@ -63,3 +63,23 @@ pub fn sub_accounts_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryRes
         .select(SubAccount::as_select())
         .load(conn)
 }
+
+/// Switches the Labs "Private Integrations" flag of the agency or one of its sub-accounts.
+pub fn set_labs_private_integrations(
+    conn: &mut PgConnection,
+    agency_id: AgencyId,
+    sub_account_id: Option<SubAccountId>,
+    enabled: bool,
+) -> QueryResult<()> {
+    match sub_account_id {
+        None => diesel::update(agencies::table.find(agency_id))
+            .set(agencies::labs_private_integrations.eq(enabled))
+            .execute(conn),
+        Some(id) => {
+            diesel::update(sub_accounts::table.find(id).filter(sub_accounts::agency_id.eq(agency_id)))
+                .set(sub_accounts::labs_private_integrations.eq(enabled))
+                .execute(conn)
+        }
+    }
+    .map(drop)
+}

@@ -26,6 +26,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    integration_tokens (id) {
+        id -> Uuid,
+        integration_id -> Uuid,
+        digest -> Bytea,
+        last4 -> Text,
+        state -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    integrations (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        sub_account_id -> Nullable<Uuid>,
+        name -> Text,
+        description -> Text,
+        scopes -> Array<Nullable<Text>>,
+        created_by -> Nullable<Uuid>,
+        created_by_label -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     sessions (key_digest) {
         key_digest -> Bytea,
         user_id -> Nullable<Uuid>,
@@ -90,6 +121,9 @@ diesel::table! {
 diesel::joinable!(audit_events -> agencies (agency_id));
 diesel::joinable!(audit_events -> sub_accounts (sub_account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(integration_tokens -> integrations (integration_id));
+diesel::joinable!(integrations -> agencies (agency_id));
+diesel::joinable!(integrations -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sub_accounts -> agencies (agency_id));
 diesel::joinable!(users -> agencies (agency_id));
@@ -97,6 +131,8 @@ diesel::joinable!(users -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
+    integration_tokens,
+    integrations,
     sessions,
     setup_links,
     sign_in_failures,

@@ -68,3 +68,11 @@ id_type!(
     /// Identifies a user.
     UserId
 );
+id_type!(
+    /// Identifies a private integration.
+    IntegrationId
+);
+id_type!(
+    /// Identifies one token of an integration.
+    TokenId
+);

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod ids;
+pub mod integration;
 pub mod people;
 pub mod random;
 pub mod scopes;

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod integrations;
 pub mod settings;
 
 use actix_web::web;

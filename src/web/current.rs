@@ -14,6 +14,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::AppState;
 use super::session::{Flash, SessionExtras as _};
+use crate::db::audit::NewEvent;
 use crate::db::models::{Agency, SubAccount, User};
 use crate::db::{agencies, users};
 use crate::domain::access::{Action, Actor, Context, Decision};
@@ -136,6 +137,8 @@ pub struct SettingsPage {
     pub context: Context,
     /// The session's CSRF token, for the page's forms.
     pub csrf: String,
+    /// Labs: whether Private Integrations is on in this context.
+    pub private_integrations_enabled: bool,
 }
 
 impl FromRequest for SettingsPage {
@@ -185,7 +188,13 @@ impl SettingsPage {
             return Err(AppError::NotFound);
         }
         let csrf = me.session.csrf_token()?;
-        Ok(Self { me, agency, sub_accounts, context, csrf })
+        let private_integrations_enabled = match context {
+            Context::Agency(_) => agency.labs_private_integrations,
+            Context::SubAccount { id, .. } => {
+                sub_accounts.iter().any(|sub| sub.id == id && sub.labs_private_integrations)
+            }
+        };
+        Ok(Self { me, agency, sub_accounts, context, csrf, private_integrations_enabled })
     }
 
     /// The context's home: its first open section, if any.
@@ -212,9 +221,30 @@ impl SettingsPage {
         }
     }
 
-    /// The sections of this context the user may open, in navigation order.
+    /// The sections of this context the user may open, in navigation order; Labs hides
+    /// Private Integrations when it is turned off.
     pub fn open_sections(&self) -> Vec<Section> {
-        Section::ALL.into_iter().filter(|section| self.me.actor.may(section.action(), self.context)).collect()
+        Section::ALL
+            .into_iter()
+            .filter(|section| self.me.actor.may(section.action(), self.context))
+            .filter(|&section| section != Section::PrivateIntegrations || self.private_integrations_enabled)
+            .collect()
+    }
+
+    /// An audit event by this user in this context.
+    pub fn audit(&self, action: &str, ip: String, now: chrono::DateTime<chrono::Utc>) -> NewEvent {
+        NewEvent {
+            agency_id: Some(self.agency.id),
+            sub_account_id: self.context.sub_account_id(),
+            actor_user_id: Some(self.me.user.id),
+            ip: Some(ip),
+            ..NewEvent::new(action, &self.me.user.email, now)
+        }
+    }
+
+    /// The initial shown in the user's avatar.
+    fn initial(&self) -> String {
+        self.me.user.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
     }
 
     /// The shell around a page of `section` (or none, for the context home).
@@ -242,6 +272,7 @@ impl SettingsPage {
             })
             .collect();
         Shell {
+            user_initial: self.initial(),
             user_name: self.me.user.name.clone(),
             user_email: self.me.user.email.clone(),
             role_label: actor.role.label(),
@@ -274,6 +305,8 @@ impl SettingsPage {
 
 /// What the Settings shell shows around every page.
 pub struct Shell {
+    /// The first letter of the user's name, for the avatar.
+    pub user_initial: String,
     /// The user's name.
     pub user_name: String,
     /// The user's email.

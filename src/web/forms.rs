@@ -38,3 +38,20 @@ impl FieldErrors {
         self.0.len()
     }
 }
+
+/// A form body parsed with `serde_html_form`, which (unlike `web::Form`) reads repeated
+/// keys such as `scopes=a&scopes=b` into a `Vec`. A malformed body is a 400.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            serde_html_form::from_bytes(&body).map(HtmlForm).map_err(actix_web::error::ErrorBadRequest)
+        })
+    }
+}

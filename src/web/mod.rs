@@ -7,13 +7,19 @@ pub mod error_pages;
 pub mod forms;
 pub mod pages;
 pub mod passwords;
+pub mod reveal;
 pub mod security;
 pub mod session;
+
+use std::sync::Arc;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Database;
+use crate::domain::scopes::Catalog;
+use crate::domain::token::TokenDigester;
 use passwords::Passwords;
+use reveal::RevealSealer;
 
 /// What every handler may need, shared by all workers.
 #[derive(Clone)]
@@ -26,4 +32,10 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Password hashing.
     pub passwords: Passwords,
+    /// The scope catalog.
+    pub catalog: Arc<Catalog>,
+    /// Token digests.
+    pub digester: TokenDigester,
+    /// Sealing of tokens awaiting their one reveal.
+    pub sealer: RevealSealer,
 }

@@ -75,3 +75,8 @@ impl ErrorPage {
         }
     }
 }
+
+/// A time as the UI shows it: `Mar 1, 2026, 09:00 UTC`.
+pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%b %-d, %Y, %H:%M UTC").to_string()
+}

@@ -7,6 +7,7 @@ mod support;
 
 mod assets;
 mod cli;
+mod integrations;
 mod security;
 mod setup;
 mod shell;

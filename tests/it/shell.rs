@@ -83,7 +83,7 @@ async fn sections_still_being_built_say_so_and_pretend_nothing() {
     let app = TestApp::spawn().await;
     seed(&mut app.conn());
     app.sign_in(people::OWNER, PASSWORD).await;
-    let page = app.get("/settings/private-integrations").await;
+    let page = app.get("/settings/team").await;
     assert_eq!(page.status, 200);
     assert_eq!(page.text(".empty-state h2"), "Coming soon");
     assert!(page.texts("form").iter().all(|form| form.contains("Sign out")), "no working-looking forms");

@@ -26,23 +26,8 @@ fn coming(
     pages::render(&ComingPage { shell: page.shell(Some(section)), title, summary })
 }
 
-/// Private Integrations, until its pages land.
-pub async fn private_integrations(page: SettingsPage) -> AppResult<HttpResponse> {
-    coming(
-        &page,
-        Section::PrivateIntegrations,
-        "Private Integrations",
-        "Scoped API tokens for third-party developers: create, reveal once, rotate and revoke.",
-    )
-}
-
 /// Team / My Staff, until its pages land.
 pub async fn team(page: SettingsPage) -> AppResult<HttpResponse> {
     let title = if page.context.sub_account_id().is_some() { "My Staff" } else { "Team" };
     coming(&page, Section::Team, title, "Users, their roles and their permissions.")
-}
-
-/// Labs, until its page lands.
-pub async fn labs(page: SettingsPage) -> AppResult<HttpResponse> {
-    coming(&page, Section::Labs, "Labs", "Turn features on or off for this agency or sub-account.")
 }

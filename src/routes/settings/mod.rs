@@ -3,13 +3,18 @@
 
 pub mod coming;
 pub mod home;
+pub mod labs;
 
 use actix_web::web;
 
 /// Registers the sections under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
-    cfg.route(&format!("{prefix}/private-integrations"), web::get().to(coming::private_integrations))
-        .route(&format!("{prefix}/labs"), web::get().to(coming::labs));
+    crate::routes::integrations::configure(cfg, prefix);
+    cfg.service(
+        web::resource(format!("{prefix}/labs"))
+            .route(web::get().to(labs::page))
+            .route(web::post().to(labs::submit)),
+    );
     let team = if prefix == "/settings" { "team" } else { "my-staff" };
     cfg.route(&format!("{prefix}/{team}"), web::get().to(coming::team));
 }

@@ -33,6 +33,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The set-up link printed at start, if the database was empty.
     pub setup_link: Option<String>,
+    /// The app's shared state.
+    pub state: private_integrations::web::AppState,
     /// The CSRF token of the last page fetched.
     csrf: Mutex<Option<String>>,
     /// The database; dropped after the server.
@@ -120,8 +122,9 @@ impl TestApp {
         let app =
             Application::build_with_listener(config, clock.clone(), listener).await.expect("app builds");
         let setup_link = app.setup_link.clone();
+        let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());
-        Self { address, client: client(), clock, setup_link, csrf: Mutex::new(None), db }
+        Self { address, client: client(), clock, setup_link, state, csrf: Mutex::new(None), db }
     }
 
     /// Swaps in a fresh client (a new browser without cookies).
@@ -208,6 +211,11 @@ impl TestApp {
         let page = self.post_form("/sign-out", &[]).await;
         assert_eq!(page.status, 303, "sign-out failed:\n{}", page.body);
         self.follow(page).await
+    }
+
+    /// The digest the app stores for a token.
+    pub fn state_digest(&self, token: &private_integrations::domain::token::TokenSecret) -> Vec<u8> {
+        self.state.digester.digest(token)
     }
 
     /// A direct database connection.

@@ -1,0 +1,2 @@
+DROP TABLE integration_tokens;
+DROP TABLE integrations;

@@ -1,0 +1,160 @@
+//! `GET …/private-integrations/{id}` (the detail page) and `GET …/{id}/reveal` (the
+//! one-time reveal of a newly issued token).
+
+use actix_web::http::header::{CacheControl, CacheDirective};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{PathIds, integration_url, list_url, open, turned_off};
+use crate::db;
+use crate::domain::integration::Status;
+use crate::domain::token;
+use crate::error::AppResult;
+use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::{AppState, pages};
+
+/// A scope as the detail page lists it.
+pub struct HeldScope {
+    /// Its name.
+    pub name: String,
+    /// Its label, or `None` if the catalog no longer has it ("unknown").
+    pub label: Option<String>,
+}
+
+/// A token as the detail page lists it.
+pub struct TokenRow {
+    /// `pit-…Xy12`.
+    pub hint: String,
+    /// "Current", "Expiring" or "Revoked".
+    pub state: &'static str,
+    /// Badge style.
+    pub tone: &'static str,
+    /// When issued.
+    pub created_at: String,
+    /// When it stops working ("Never" for a current token).
+    pub expires: String,
+    /// Last use.
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "integrations/detail.html")]
+struct DetailPage {
+    shell: Shell,
+    name: String,
+    description: String,
+    status: Status,
+    scopes: Vec<HeldScope>,
+    tokens: Vec<TokenRow>,
+    created_by: String,
+    created_at: String,
+    list_url: String,
+    edit_url: String,
+    delete_url: String,
+}
+
+/// The detail page.
+pub async fn page(
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    path: web::Path<PathIds>,
+) -> AppResult<HttpResponse> {
+    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let id = path.integration_id;
+    let (integration, tokens) = state
+        .db
+        .run(move |conn| {
+            let integration = db::integrations::find(conn, owner, id)?;
+            let tokens = db::integrations::tokens(conn, id)?;
+            Ok((integration, tokens))
+        })
+        .await?;
+    let now = state.clock.now();
+    let current = tokens.iter().find(|token| token.state == "current");
+    let status = Status::of(current.map_or(integration.created_at, |token| token.created_at), now);
+    let scopes = integration
+        .scope_names()
+        .into_iter()
+        .map(|name| HeldScope { label: state.catalog.get(&name).map(|scope| scope.label.clone()), name })
+        .collect();
+    let tokens = tokens
+        .iter()
+        .map(|row| {
+            let (state, tone) = match row.state.as_str() {
+                "current" => ("Current", "success"),
+                "expiring" => ("Expiring", "warning"),
+                _ => ("Revoked", "neutral"),
+            };
+            TokenRow {
+                hint: token::hint(&row.last4),
+                state,
+                tone,
+                created_at: pages::format_time(row.created_at),
+                expires: match (row.expires_at, row.revoked_at) {
+                    (_, Some(revoked)) => format!("Revoked {}", pages::format_time(revoked)),
+                    (Some(at), None) => pages::format_time(at),
+                    (None, None) => "Never".to_owned(),
+                },
+                last_used: match row.last_used_at {
+                    Some(at) => format!(
+                        "{}{}",
+                        pages::format_time(at),
+                        row.last_used_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
+                    ),
+                    None => "Never used".to_owned(),
+                },
+            }
+        })
+        .collect();
+    let url = integration_url(page.context, id);
+    pages::render(&DetailPage {
+        shell: page.shell(Some(Section::PrivateIntegrations)),
+        status,
+        scopes,
+        tokens,
+        created_by: integration.created_by_label.clone(),
+        created_at: pages::format_time(integration.created_at),
+        list_url: list_url(page.context),
+        edit_url: format!("{url}/edit"),
+        delete_url: format!("{url}/delete"),
+        name: integration.name,
+        description: integration.description,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "integrations/reveal.html")]
+struct RevealPage {
+    shell: Shell,
+    name: String,
+    token: Option<String>,
+    detail_url: String,
+}
+
+/// Shows a newly issued token exactly once; afterwards the page says it is no longer
+/// available. Never cached.
+pub async fn reveal(
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    path: web::Path<PathIds>,
+) -> AppResult<HttpResponse> {
+    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let id = path.integration_id;
+    let integration = state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await?;
+    let token = state.sealer.take(&page.me.session, id);
+    let mut response = pages::render(&RevealPage {
+        shell: page.shell(Some(Section::PrivateIntegrations)),
+        name: integration.name,
+        token: token.map(|token| token.expose().to_owned()),
+        detail_url: integration_url(page.context, id),
+    })?;
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]).to_string().parse().map_err(
+            |error: actix_web::http::header::InvalidHeaderValue| {
+                crate::error::AppError::Internal(error.into())
+            },
+        )?,
+    );
+    Ok(response)
+}

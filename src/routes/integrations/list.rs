@@ -1,0 +1,80 @@
+//! `GET …/private-integrations`: the integrations of the current context.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{integration_url, open, turned_off};
+use crate::db;
+use crate::domain::integration::Status;
+use crate::error::AppResult;
+use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::{AppState, pages};
+
+/// One row of the list.
+pub struct Row {
+    /// Link to the detail page.
+    pub href: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// How many scopes.
+    pub scope_count: usize,
+    /// Status badge.
+    pub status: Status,
+    /// Creator's email.
+    pub created_by: String,
+    /// Creation time, formatted.
+    pub created_at: String,
+    /// Last use ("Never used" when none).
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "integrations/list.html")]
+struct ListPage {
+    shell: Shell,
+    new_url: String,
+    rows: Vec<Row>,
+    level_label: &'static str,
+}
+
+/// The list, or its empty state.
+pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let found = state.db.run(move |conn| Ok(db::integrations::list(conn, owner)?)).await?;
+    let now = state.clock.now();
+    let rows = found
+        .into_iter()
+        .map(|(integration, tokens)| {
+            let current = tokens.iter().find(|token| token.state == "current");
+            let last_used = tokens
+                .iter()
+                .filter_map(|token| token.last_used_at.map(|at| (at, token)))
+                .max_by_key(|(at, _)| *at);
+            Row {
+                href: integration_url(page.context, integration.id),
+                scope_count: integration.scopes.len(),
+                status: Status::of(current.map_or(integration.created_at, |token| token.created_at), now),
+                created_by: integration.created_by_label.clone(),
+                created_at: pages::format_time(integration.created_at),
+                last_used: match last_used {
+                    Some((at, token)) => format!(
+                        "{}{}",
+                        pages::format_time(at),
+                        token.last_used_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
+                    ),
+                    None => "Never used".to_owned(),
+                },
+                name: integration.name,
+                description: integration.description,
+            }
+        })
+        .collect();
+    pages::render(&ListPage {
+        shell: page.shell(Some(Section::PrivateIntegrations)),
+        new_url: format!("{}/new", super::list_url(page.context)),
+        rows,
+        level_label: if page.context.sub_account_id().is_some() { "sub-account" } else { "agency" },
+    })
+}

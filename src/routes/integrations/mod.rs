@@ -1,0 +1,88 @@
+//! Settings > Private Integrations, at agency and at sub-account level: the list, the
+//! two-step create and edit wizards, the one-time reveal, the detail page and delete.
+
+pub mod delete;
+pub mod detail;
+pub mod list;
+pub mod wizard;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::domain::access::{Action, Context};
+use crate::domain::ids::IntegrationId;
+use crate::domain::integration::Owner;
+use crate::error::AppResult;
+use crate::web::current::{Section, SettingsPage, Shell, section_url};
+use crate::web::pages;
+
+/// Registers the routes under a context prefix.
+pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
+    let base = format!("{prefix}/private-integrations");
+    cfg.route(&base, web::get().to(list::page))
+        .service(
+            web::resource(format!("{base}/new"))
+                .route(web::get().to(wizard::new_details))
+                .route(web::post().to(wizard::submit_new_details)),
+        )
+        .service(
+            web::resource(format!("{base}/new/scopes"))
+                .route(web::get().to(wizard::new_scopes))
+                .route(web::post().to(wizard::submit_new_scopes)),
+        )
+        .route(&format!("{base}/{{integration_id}}"), web::get().to(detail::page))
+        .route(&format!("{base}/{{integration_id}}/reveal"), web::get().to(detail::reveal))
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/edit"))
+                .route(web::get().to(wizard::edit_details))
+                .route(web::post().to(wizard::submit_edit_details)),
+        )
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/edit/scopes"))
+                .route(web::get().to(wizard::edit_scopes))
+                .route(web::post().to(wizard::submit_edit_scopes)),
+        )
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/delete"))
+                .route(web::get().to(delete::confirm))
+                .route(web::post().to(delete::submit)),
+        );
+}
+
+/// The list's URL in a context.
+pub fn list_url(context: Context) -> String {
+    section_url(context, Section::PrivateIntegrations)
+}
+
+/// An integration's URL in a context.
+pub fn integration_url(context: Context, id: IntegrationId) -> String {
+    format!("{}/{id}", list_url(context))
+}
+
+#[derive(Template)]
+#[template(path = "integrations/off.html")]
+struct TurnedOffPage {
+    shell: Shell,
+    labs_url: Option<String>,
+}
+
+/// Checks that the user may manage integrations here; `Ok(None)` when Labs has turned
+/// the feature off, in which case [`turned_off`] is the page to show.
+fn open(page: &SettingsPage) -> AppResult<Option<Owner>> {
+    page.require(Action::ManageIntegrations)?;
+    Ok(page.private_integrations_enabled.then(|| Owner::of(page.context)))
+}
+
+/// "Private Integrations is turned off — enable it in Labs".
+fn turned_off(page: &SettingsPage) -> AppResult<HttpResponse> {
+    let labs_url =
+        page.me.actor.may(Action::ManageLabs, page.context).then(|| section_url(page.context, Section::Labs));
+    pages::render(&TurnedOffPage { shell: page.shell(Some(Section::PrivateIntegrations)), labs_url })
+}
+
+/// Path segments of an integration's pages (a malformed id is simply not found).
+#[derive(serde::Deserialize)]
+pub struct PathIds {
+    /// The integration.
+    pub integration_id: IntegrationId,
+}

@@ -1,0 +1,478 @@
+//! The two-step wizard, for creating (step 1 name + description → **Next** → step 2 scopes →
+//! **Create**) and for editing (→ **Update**). What was typed lives in a session draft
+//! between the steps, so going back keeps it and nothing needs JavaScript.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+
+use super::{PathIds, integration_url, list_url, open, turned_off};
+use crate::db::{self, integrations::IssuedToken, integrations::NewIntegration};
+use crate::domain::ids::IntegrationId;
+use crate::domain::integration::{Description, IntegrationName};
+use crate::domain::scopes::{self, ScopeSet};
+use crate::domain::token::TokenSecret;
+use crate::error::{AppError, AppResult};
+use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::forms::{FieldErrors, HtmlForm};
+use crate::web::session::{FlashKind, SessionExtras as _};
+use crate::web::{AppState, client, pages};
+
+const DRAFT: &str = "integration_draft";
+
+/// What was typed so far, for one wizard (`key` names which).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Draft {
+    key: String,
+    name: String,
+    description: String,
+    scopes: Option<Vec<String>>,
+}
+
+fn load_draft(session: &Session, key: &str) -> Option<Draft> {
+    session.get::<Draft>(DRAFT).ok().flatten().filter(|draft| draft.key == key)
+}
+
+fn save_draft(session: &Session, draft: &Draft) -> AppResult<()> {
+    session
+        .insert(DRAFT, draft)
+        .map_err(|error| AppError::Internal(anyhow::anyhow!("writing the draft: {error}")))
+}
+
+/// Which wizard: a new integration in a context, or editing one.
+#[derive(Clone, Copy)]
+enum Target {
+    New,
+    Edit(IntegrationId),
+}
+
+impl Target {
+    fn key(self, page: &SettingsPage) -> String {
+        match self {
+            Self::New => format!("new {}", list_url(page.context)),
+            Self::Edit(id) => format!("edit {id}"),
+        }
+    }
+
+    fn base(self, page: &SettingsPage) -> String {
+        match self {
+            Self::New => format!("{}/new", list_url(page.context)),
+            Self::Edit(id) => format!("{}/edit", integration_url(page.context, id)),
+        }
+    }
+
+    fn cancel(self, page: &SettingsPage) -> String {
+        match self {
+            Self::New => list_url(page.context),
+            Self::Edit(id) => integration_url(page.context, id),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "integrations/step_details.html")]
+struct DetailsStep {
+    shell: Shell,
+    heading: String,
+    action: String,
+    cancel_url: String,
+    name: String,
+    description: String,
+    errors: FieldErrors,
+}
+
+/// A scope as the picker shows it.
+pub struct ScopeChoice {
+    /// Its name.
+    pub name: String,
+    /// Its label.
+    pub label: String,
+    /// Its description.
+    pub description: String,
+    /// Whether it is ticked.
+    pub checked: bool,
+}
+
+/// An area of the picker.
+pub struct AreaChoice {
+    /// Its name.
+    pub name: String,
+    /// An id for its heading.
+    pub id: String,
+    /// Its scopes.
+    pub scopes: Vec<ScopeChoice>,
+}
+
+#[derive(Template)]
+#[template(path = "integrations/step_scopes.html")]
+struct ScopesStep {
+    shell: Shell,
+    heading: String,
+    editing: bool,
+    action: String,
+    cancel_url: String,
+    name: String,
+    areas: Vec<AreaChoice>,
+    selected: usize,
+    error: Option<String>,
+    level_label: &'static str,
+}
+
+/// Fields of step 1.
+#[derive(Debug, Deserialize)]
+pub struct DetailsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// Fields of step 2.
+#[derive(Debug, Deserialize)]
+pub struct ScopesForm {
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    step: String,
+}
+
+fn render_details(
+    page: &SettingsPage,
+    target: Target,
+    heading: String,
+    draft: Draft,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    pages::render_with_status(
+        status,
+        &DetailsStep {
+            shell: page.shell(Some(Section::PrivateIntegrations)),
+            heading,
+            action: target.base(page),
+            cancel_url: target.cancel(page),
+            name: draft.name,
+            description: draft.description,
+            errors,
+        },
+    )
+}
+
+fn render_scopes(
+    page: &SettingsPage,
+    state: &AppState,
+    target: Target,
+    heading: String,
+    draft: &Draft,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let level = crate::domain::integration::Owner::of(page.context).level();
+    let chosen = draft.scopes.clone().unwrap_or_default();
+    let areas: Vec<AreaChoice> = state
+        .catalog
+        .for_level(level)
+        .into_iter()
+        .enumerate()
+        .map(|(index, area)| AreaChoice {
+            id: format!("area-{index}"),
+            scopes: area
+                .scopes
+                .into_iter()
+                .map(|scope| ScopeChoice {
+                    checked: chosen.contains(&scope.name),
+                    name: scope.name,
+                    label: scope.label,
+                    description: scope.description,
+                })
+                .collect(),
+            name: area.name,
+        })
+        .collect();
+    let selected = areas.iter().flat_map(|area| &area.scopes).filter(|scope| scope.checked).count();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    pages::render_with_status(
+        status,
+        &ScopesStep {
+            shell: page.shell(Some(Section::PrivateIntegrations)),
+            heading,
+            editing: matches!(target, Target::Edit(_)),
+            action: format!("{}/scopes", target.base(page)),
+            cancel_url: target.cancel(page),
+            name: draft.name.clone(),
+            areas,
+            selected,
+            error,
+            level_label: if page.context.sub_account_id().is_some() { "sub-account" } else { "agency" },
+        },
+    )
+}
+
+/// Validates step 1; the parsed values, or the messages.
+fn parse_details(name: &str, description: &str) -> Result<(IntegrationName, Description), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", IntegrationName::parse(name));
+    let description = errors.check("description", Description::parse(description));
+    match (name, description) {
+        (Some(name), Some(description)) => Ok((name, description)),
+        _ => Err(errors),
+    }
+}
+
+const NEW_HEADING: &str = "Create new Integration";
+
+/// Step 1 of creating.
+pub async fn new_details(page: SettingsPage) -> AppResult<HttpResponse> {
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
+    let key = Target::New.key(&page);
+    let draft = load_draft(&page.me.session, &key).unwrap_or(Draft { key, ..Draft::default() });
+    render_details(&page, Target::New, NEW_HEADING.into(), draft, FieldErrors::default())
+}
+
+/// **Next** from step 1 of creating.
+pub async fn submit_new_details(page: SettingsPage, form: HtmlForm<DetailsForm>) -> AppResult<HttpResponse> {
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
+    let key = Target::New.key(&page);
+    let previous = load_draft(&page.me.session, &key);
+    let draft = Draft {
+        key,
+        name: form.0.name.trim().to_owned(),
+        description: form.0.description.trim().to_owned(),
+        scopes: previous.and_then(|draft| draft.scopes),
+    };
+    if let Err(errors) = parse_details(&draft.name, &draft.description) {
+        return render_details(&page, Target::New, NEW_HEADING.into(), draft, errors);
+    }
+    save_draft(&page.me.session, &draft)?;
+    Ok(pages::see_other(&format!("{}/scopes", Target::New.base(&page))))
+}
+
+/// Step 2 of creating.
+pub async fn new_scopes(page: SettingsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
+    match load_draft(&page.me.session, &Target::New.key(&page)) {
+        Some(draft) => render_scopes(&page, &state, Target::New, NEW_HEADING.into(), &draft, None),
+        None => Ok(pages::see_other(&Target::New.base(&page))),
+    }
+}
+
+/// **Create** (or **Back**) from step 2: issues the first token and shows it once.
+#[tracing::instrument(skip_all)]
+pub async fn submit_new_scopes(
+    req: HttpRequest,
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    form: HtmlForm<ScopesForm>,
+) -> AppResult<HttpResponse> {
+    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let session = &page.me.session;
+    let Some(mut draft) = load_draft(session, &Target::New.key(&page)) else {
+        return Ok(pages::see_other(&Target::New.base(&page)));
+    };
+    draft.scopes = Some(form.0.scopes.clone());
+    if form.0.step == "back" {
+        save_draft(session, &draft)?;
+        return Ok(pages::see_other(&Target::New.base(&page)));
+    }
+    let Ok((name, description)) = parse_details(&draft.name, &draft.description) else {
+        save_draft(session, &draft)?;
+        return Ok(pages::see_other(&Target::New.base(&page)));
+    };
+    let scopes = match ScopeSet::parse(&form.0.scopes, &state.catalog, owner.level()) {
+        Ok(scopes) => scopes,
+        Err(message) => {
+            return render_scopes(&page, &state, Target::New, NEW_HEADING.into(), &draft, Some(message));
+        }
+    };
+
+    let token = TokenSecret::generate();
+    let issued = IssuedToken { digest: state.digester.digest(&token), last4: token.last4().to_owned() };
+    let now = state.clock.now();
+    let new = NewIntegration {
+        owner,
+        name,
+        description,
+        scopes,
+        created_by: page.me.user.id,
+        created_by_label: page.me.user.email.clone(),
+    };
+    let event = page.audit("integration.create", client::ip(&req), now);
+    let integration = state
+        .db
+        .transaction(move |conn| {
+            let integration = db::integrations::create(conn, &new, &issued, now)?;
+            db::audit::record(
+                conn,
+                &db::audit::NewEvent {
+                    target_id: Some(integration.id.0),
+                    target_label: Some(integration.name.clone()),
+                    details: serde_json::json!({ "scopes": new.scopes.names() }),
+                    ..event
+                },
+            )?;
+            Ok::<_, AppError>(integration)
+        })
+        .await?;
+    session.remove(DRAFT);
+    state.sealer.stash(session, integration.id, &token)?;
+    session.flash(FlashKind::Success, format!("Integration “{}” created.", integration.name))?;
+    tracing::info!(integration_id = %integration.id, "integration created");
+    Ok(pages::see_other(&format!("{}/reveal", integration_url(page.context, integration.id))))
+}
+
+async fn editable(
+    page: &SettingsPage,
+    state: &AppState,
+    id: IntegrationId,
+) -> AppResult<db::integrations::Integration> {
+    let owner = crate::domain::integration::Owner::of(page.context);
+    state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await
+}
+
+fn edit_heading(name: &str) -> String {
+    format!("Edit “{name}”")
+}
+
+/// Step 1 of editing.
+pub async fn edit_details(
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    path: web::Path<PathIds>,
+) -> AppResult<HttpResponse> {
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
+    let target = Target::Edit(path.integration_id);
+    let integration = editable(&page, &state, path.integration_id).await?;
+    let draft = load_draft(&page.me.session, &target.key(&page)).unwrap_or_else(|| Draft {
+        key: target.key(&page),
+        name: integration.name.clone(),
+        description: integration.description.clone(),
+        scopes: Some(integration.scope_names()),
+    });
+    render_details(&page, target, edit_heading(&integration.name), draft, FieldErrors::default())
+}
+
+/// **Next** from step 1 of editing.
+pub async fn submit_edit_details(
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    path: web::Path<PathIds>,
+    form: HtmlForm<DetailsForm>,
+) -> AppResult<HttpResponse> {
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
+    let target = Target::Edit(path.integration_id);
+    let integration = editable(&page, &state, path.integration_id).await?;
+    let previous = load_draft(&page.me.session, &target.key(&page));
+    let draft = Draft {
+        key: target.key(&page),
+        name: form.0.name.trim().to_owned(),
+        description: form.0.description.trim().to_owned(),
+        scopes: Some(previous.and_then(|draft| draft.scopes).unwrap_or_else(|| integration.scope_names())),
+    };
+    if let Err(errors) = parse_details(&draft.name, &draft.description) {
+        return render_details(&page, target, edit_heading(&integration.name), draft, errors);
+    }
+    save_draft(&page.me.session, &draft)?;
+    Ok(pages::see_other(&format!("{}/scopes", target.base(&page))))
+}
+
+/// Step 2 of editing.
+pub async fn edit_scopes(
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    path: web::Path<PathIds>,
+) -> AppResult<HttpResponse> {
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
+    let target = Target::Edit(path.integration_id);
+    let integration = editable(&page, &state, path.integration_id).await?;
+    match load_draft(&page.me.session, &target.key(&page)) {
+        Some(draft) => render_scopes(&page, &state, target, edit_heading(&integration.name), &draft, None),
+        None => Ok(pages::see_other(&target.base(&page))),
+    }
+}
+
+/// **Update** (or **Back**) from step 2 of editing. The token does not change.
+#[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
+pub async fn submit_edit_scopes(
+    req: HttpRequest,
+    page: SettingsPage,
+    state: web::Data<AppState>,
+    path: web::Path<PathIds>,
+    form: HtmlForm<ScopesForm>,
+) -> AppResult<HttpResponse> {
+    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let id = path.integration_id;
+    let target = Target::Edit(id);
+    let integration = editable(&page, &state, id).await?;
+    let session = &page.me.session;
+    let Some(mut draft) = load_draft(session, &target.key(&page)) else {
+        return Ok(pages::see_other(&target.base(&page)));
+    };
+    draft.scopes = Some(form.0.scopes.clone());
+    if form.0.step == "back" {
+        save_draft(session, &draft)?;
+        return Ok(pages::see_other(&target.base(&page)));
+    }
+    let Ok((name, description)) = parse_details(&draft.name, &draft.description) else {
+        save_draft(session, &draft)?;
+        return Ok(pages::see_other(&target.base(&page)));
+    };
+    let scopes = match ScopeSet::parse(&form.0.scopes, &state.catalog, owner.level()) {
+        Ok(scopes) => scopes,
+        Err(message) => {
+            return render_scopes(
+                &page,
+                &state,
+                target,
+                edit_heading(&integration.name),
+                &draft,
+                Some(message),
+            );
+        }
+    };
+
+    let now = state.clock.now();
+    let event = page.audit("integration.update", client::ip(&req), now);
+    let updated_name = name.as_str().to_owned();
+    state
+        .db
+        .transaction(move |conn| {
+            let before = db::integrations::lock(conn, owner, id)?;
+            db::integrations::update(conn, id, &name, &description, &scopes, now)?;
+            let (added, removed) = scopes::diff(&before.scope_names(), scopes.names());
+            db::audit::record(
+                conn,
+                &db::audit::NewEvent {
+                    target_id: Some(id.0),
+                    target_label: Some(name.as_str().to_owned()),
+                    details: serde_json::json!({
+                        "name": { "before": before.name, "after": name.as_str() },
+                        "description_changed": before.description != description.as_str(),
+                        "scopes_added": added,
+                        "scopes_removed": removed,
+                    }),
+                    ..event
+                },
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    session.remove(DRAFT);
+    session.flash(
+        FlashKind::Success,
+        format!("Integration “{updated_name}” updated. Its token is unchanged."),
+    )?;
+    Ok(pages::see_other(&integration_url(page.context, id)))
+}
