@@ -73,6 +73,11 @@ impl Application {
         Ok(Self { server, port, setup_link, state })
     }
 
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port

@@ -37,6 +37,8 @@ pub struct TestApp {
     pub state: private_integrations::web::AppState,
     /// The CSRF token of the last page fetched.
     csrf: Mutex<Option<String>>,
+    /// Stops the server when the test ends.
+    server: actix_web::dev::ServerHandle,
     /// The database; dropped after the server.
     pub db: TestDatabase,
 }
@@ -123,8 +125,9 @@ impl TestApp {
             Application::build_with_listener(config, clock.clone(), listener).await.expect("app builds");
         let setup_link = app.setup_link.clone();
         let state = app.state.clone();
+        let server = app.handle();
         tokio::spawn(app.run_until_stopped());
-        Self { address, client: client(), clock, setup_link, state, csrf: Mutex::new(None), db }
+        Self { address, client: client(), clock, setup_link, state, csrf: Mutex::new(None), server, db }
     }
 
     /// Swaps in a fresh client (a new browser without cookies).
@@ -221,6 +224,14 @@ impl TestApp {
     /// A direct database connection.
     pub fn conn(&self) -> PgConnection {
         self.db.conn()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; the workers wind down while the test ends,
+        // rather than lingering with connections until the process exits.
+        drop(self.server.stop(false));
     }
 }
 
