@@ -42,6 +42,8 @@ pub struct Application {
 impl Application {
     /// Prepares the database (create, migrate), then binds `config.bind`.
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        // A bad scope catalog is reported before any database work.
+        config.load_catalog()?;
         let url = config.database_url.clone();
         actix_web::rt::task::spawn_blocking(move || db::prepare(&url))
             .await

@@ -519,3 +519,51 @@ async fn labs_is_for_admins_of_the_context() {
         .expect("q");
     assert!(enabled, "the refused POST changed nothing");
 }
+
+#[tokio::test]
+async fn an_operator_catalog_replaces_the_builtin_one() {
+    let dir = std::env::temp_dir().join(format!("pi-catalog-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("scopes.toml");
+    std::fs::write(
+        &path,
+        "[[area]]\nname = \"Widgets\"\n\n[[area.scope]]\nname = \"widgets.readonly\"\nlabel = \"View widgets\"\n\
+         description = \"Read widgets.\"\nlevels = [\"agency\", \"sub-account\"]\n",
+    )
+    .expect("write");
+    let app = TestApp::spawn_with(crate::support::Options {
+        env: vec![("SCOPE_CATALOG", path.to_string_lossy().into_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    app.get(&format!("{AGENCY}/new")).await;
+    app.post_form(&format!("{AGENCY}/new"), &[("name", "W"), ("description", "")]).await;
+    let picker = app.get(&format!("{AGENCY}/new/scopes")).await;
+    assert_eq!(offered(&picker), ["widgets.readonly"]);
+    assert_eq!(picker.texts("legend"), ["Widgets"]);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn an_invalid_operator_catalog_stops_the_start_with_its_path_and_reason() {
+    let path = std::env::temp_dir().join(format!("pi-catalog-{}.toml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, "[[area]]\nname = \"Empty\"\n").expect("write");
+    let config = private_integrations::config::Config::from_lookup(|name| {
+        (name == "SCOPE_CATALOG").then(|| path.to_string_lossy().into_owned())
+    })
+    .expect("config");
+    let error = config.load_catalog().expect_err("refused").to_string();
+    assert!(
+        error.contains(&path.to_string_lossy().into_owned()) && error.contains("has no scopes"),
+        "{error}"
+    );
+    std::fs::remove_file(&path).expect("clean up");
+    let missing = private_integrations::config::Config::from_lookup(|name| {
+        (name == "SCOPE_CATALOG").then(|| "/nonexistent/scopes.toml".to_owned())
+    })
+    .expect("config");
+    assert!(missing.load_catalog().expect_err("refused").to_string().contains("cannot read it"));
+}
