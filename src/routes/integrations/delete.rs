@@ -26,9 +26,11 @@ pub async fn confirm(
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
     let id = path.integration_id;
-    let integration = state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await?;
+    let integration = super::find(&page, &state, id).await?;
     let url = integration_url(page.context, id);
     pages::render(&ConfirmPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),

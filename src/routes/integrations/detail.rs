@@ -95,14 +95,7 @@ pub async fn page(
                     (Some(at), None) => pages::format_time(at),
                     (None, None) => "Never".to_owned(),
                 },
-                last_used: match row.last_used_at {
-                    Some(at) => format!(
-                        "{}{}",
-                        pages::format_time(at),
-                        row.last_used_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
-                    ),
-                    None => "Never used".to_owned(),
-                },
+                last_used: super::last_used(row.last_used_at, row.last_used_ip.as_deref()),
             }
         })
         .collect();
@@ -138,9 +131,11 @@ pub async fn reveal(
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    if open(&page)?.is_none() {
+        return turned_off(&page);
+    }
     let id = path.integration_id;
-    let integration = state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await?;
+    let integration = super::find(&page, &state, id).await?;
     let token = state.sealer.take(&page.me.session, id);
     let mut response = pages::render(&RevealPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),

@@ -58,14 +58,10 @@ pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<H
                 status: Status::of(current.map_or(integration.created_at, |token| token.created_at), now),
                 created_by: integration.created_by_label.clone(),
                 created_at: pages::format_time(integration.created_at),
-                last_used: match last_used {
-                    Some((at, token)) => format!(
-                        "{}{}",
-                        pages::format_time(at),
-                        token.last_used_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
-                    ),
-                    None => "Never used".to_owned(),
-                },
+                last_used: super::last_used(
+                    last_used.map(|(at, _)| at),
+                    last_used.and_then(|(_, token)| token.last_used_ip.as_deref()),
+                ),
                 name: integration.name,
                 description: integration.description,
             }

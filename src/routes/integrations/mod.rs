@@ -9,12 +9,13 @@ pub mod wizard;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::db;
 use crate::domain::access::{Action, Context};
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::Owner;
 use crate::error::AppResult;
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
-use crate::web::pages;
+use crate::web::{AppState, pages};
 
 /// Registers the routes under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
@@ -78,6 +79,26 @@ fn turned_off(page: &SettingsPage) -> AppResult<HttpResponse> {
     let labs_url =
         page.me.actor.may(Action::ManageLabs, page.context).then(|| section_url(page.context, Section::Labs));
     pages::render(&TurnedOffPage { shell: page.shell(Some(Section::PrivateIntegrations)), labs_url })
+}
+
+/// One live integration of the page's context; 404 for anyone else's.
+async fn find(
+    page: &SettingsPage,
+    state: &AppState,
+    id: IntegrationId,
+) -> AppResult<db::integrations::Integration> {
+    let owner = Owner::of(page.context);
+    state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await
+}
+
+/// A token's last use as the pages show it.
+fn last_used(at: Option<chrono::DateTime<chrono::Utc>>, ip: Option<&str>) -> String {
+    match at {
+        Some(at) => {
+            format!("{}{}", pages::format_time(at), ip.map(|ip| format!(" from {ip}")).unwrap_or_default())
+        }
+        None => "Never used".to_owned(),
+    }
 }
 
 /// Path segments of an integration's pages (a malformed id is simply not found).

@@ -327,15 +327,6 @@ pub async fn submit_new_scopes(
     Ok(pages::see_other(&format!("{}/reveal", integration_url(page.context, integration.id))))
 }
 
-async fn editable(
-    page: &SettingsPage,
-    state: &AppState,
-    id: IntegrationId,
-) -> AppResult<db::integrations::Integration> {
-    let owner = crate::domain::integration::Owner::of(page.context);
-    state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await
-}
-
 fn edit_heading(name: &str) -> String {
     format!("Edit “{name}”")
 }
@@ -350,7 +341,7 @@ pub async fn edit_details(
         return turned_off(&page);
     }
     let target = Target::Edit(path.integration_id);
-    let integration = editable(&page, &state, path.integration_id).await?;
+    let integration = super::find(&page, &state, path.integration_id).await?;
     let draft = load_draft(&page.me.session, &target.key(&page)).unwrap_or_else(|| Draft {
         key: target.key(&page),
         name: integration.name.clone(),
@@ -371,7 +362,7 @@ pub async fn submit_edit_details(
         return turned_off(&page);
     }
     let target = Target::Edit(path.integration_id);
-    let integration = editable(&page, &state, path.integration_id).await?;
+    let integration = super::find(&page, &state, path.integration_id).await?;
     let previous = load_draft(&page.me.session, &target.key(&page));
     let draft = Draft {
         key: target.key(&page),
@@ -396,7 +387,7 @@ pub async fn edit_scopes(
         return turned_off(&page);
     }
     let target = Target::Edit(path.integration_id);
-    let integration = editable(&page, &state, path.integration_id).await?;
+    let integration = super::find(&page, &state, path.integration_id).await?;
     match load_draft(&page.me.session, &target.key(&page)) {
         Some(draft) => render_scopes(&page, &state, target, edit_heading(&integration.name), &draft, None),
         None => Ok(pages::see_other(&target.base(&page))),
@@ -415,7 +406,7 @@ pub async fn submit_edit_scopes(
     let Some(owner) = open(&page)? else { return turned_off(&page) };
     let id = path.integration_id;
     let target = Target::Edit(id);
-    let integration = editable(&page, &state, id).await?;
+    let integration = super::find(&page, &state, id).await?;
     let session = &page.me.session;
     let Some(mut draft) = load_draft(session, &target.key(&page)) else {
         return Ok(pages::see_other(&target.base(&page)));
