@@ -112,6 +112,36 @@ test("delete asks for confirmation naming the integration", async () => {
   await context.close();
 });
 
+test("rotate later shows a countdown, and cancel brings the old token back", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, app.base, OWNER);
+  await page.goto(`${app.base}/settings/private-integrations/new`);
+  await page.getByLabel("Name", { exact: true }).fill("Rotating app");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText("View company details", { exact: true }).click();
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("link", { name: "Done" }).click();
+
+  await page.getByRole("link", { name: "Rotate and expire this token later" }).click();
+  await page.getByRole("heading", { name: "Rotate and expire this token later?" }).waitFor();
+  await expectAccessible(page, "the rotation warning");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByText("Copy this token now. You won't be able to see it again.").waitFor();
+  await page.getByRole("link", { name: "Done" }).click();
+  const countdown = page.locator("time[data-countdown]");
+  assert.match(await countdown.textContent(), /^(7 days|6 days 23 hours)$/);
+  assert.ok(Date.parse(await countdown.getAttribute("datetime")) > Date.now());
+  await expectAccessible(page, "a rotating integration");
+
+  await page.getByRole("link", { name: "Cancel rotation" }).click();
+  await page.getByRole("heading", { name: "Cancel rotation?" }).waitFor();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByText("Rotation cancelled. The new token no longer works; the old token is current again.").waitFor();
+  assert.equal(await page.locator("time[data-countdown]").count(), 0);
+  await context.close();
+});
+
 test("Labs hides Private Integrations and brings it back", async () => {
   const context = await newContext(browser);
   const page = await context.newPage();

@@ -34,6 +34,9 @@ pub struct Config {
     pub pool_size: u32,
     /// HTTP worker threads (`WORKERS`, default: one per CPU).
     pub workers: usize,
+    /// How long the old token keeps working after **Rotate and expire this token later**
+    /// (`ROTATION_OVERLAP_HOURS`, default 168: seven days).
+    pub rotation_overlap: chrono::Duration,
     /// An operator's scope catalog replacing the built-in one (`SCOPE_CATALOG`).
     pub scope_catalog: Option<std::path::PathBuf>,
 }
@@ -90,6 +93,14 @@ impl Config {
         let pool_size = u32::try_from(positive(&get, "DATABASE_POOL_SIZE", 10)?)
             .map_err(|_| ConfigError::new("DATABASE_POOL_SIZE", "is too large"))?;
 
+        let overlap_hours = positive(&get, "ROTATION_OVERLAP_HOURS", 168)?;
+        let rotation_overlap = i64::try_from(overlap_hours)
+            .ok()
+            .filter(|hours| *hours <= 24 * 366)
+            .map(chrono::Duration::hours)
+            .ok_or_else(|| {
+                ConfigError::new("ROTATION_OVERLAP_HOURS", "must be at most a year (8784 hours)")
+            })?;
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = usize::try_from(positive(&get, "WORKERS", cpus as u64)?)
             .map_err(|_| ConfigError::new("WORKERS", "is too large"))?;
@@ -104,6 +115,7 @@ impl Config {
             session_absolute,
             pool_size,
             workers,
+            rotation_overlap,
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
         })
     }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::schema::{integration_tokens, integrations};
 use crate::domain::ids::{AgencyId, IntegrationId, SubAccountId, TokenId, UserId};
 use crate::domain::integration::{Description, IntegrationName, Owner};
+use crate::domain::rotation::{Plan, TokenState, Tokens};
 use crate::domain::scopes::ScopeSet;
 
 /// An integration, as stored.
@@ -245,4 +246,82 @@ pub fn revoke_all(conn: &mut PgConnection, id: IntegrationId, now: DateTime<Utc>
     ))
     .execute(conn)
     .map(drop)
+}
+
+/// The integration's tokens as the lifecycle rules see them.
+pub fn lifecycle(tokens: &[Token]) -> Tokens {
+    Tokens(
+        tokens
+            .iter()
+            .filter_map(|token| {
+                TokenState::from_db(&token.state, token.expires_at).map(|state| (token.id, state))
+            })
+            .collect(),
+    )
+}
+
+/// Applies a lifecycle plan: revoke, demote, promote, then issue. Run it in the
+/// transaction that holds the integration's lock (see [`lock`]).
+#[tracing::instrument(skip_all, fields(%id))]
+pub fn apply(
+    conn: &mut PgConnection,
+    id: IntegrationId,
+    plan: &Plan,
+    new_token: Option<&IssuedToken>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let of_integration = integration_tokens::integration_id.eq(id);
+    if !plan.revoke.is_empty() {
+        diesel::update(
+            integration_tokens::table
+                .filter(of_integration)
+                .filter(integration_tokens::id.eq_any(&plan.revoke)),
+        )
+        .set((
+            integration_tokens::state.eq("revoked"),
+            integration_tokens::revoked_at.eq(now),
+            integration_tokens::expires_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    }
+    if let Some((token, expires_at)) = plan.demote_current {
+        diesel::update(
+            integration_tokens::table.filter(of_integration).filter(integration_tokens::id.eq(token)),
+        )
+        .set((integration_tokens::state.eq("expiring"), integration_tokens::expires_at.eq(expires_at)))
+        .execute(conn)?;
+    }
+    if let Some(token) = plan.promote {
+        diesel::update(
+            integration_tokens::table.filter(of_integration).filter(integration_tokens::id.eq(token)),
+        )
+        .set((
+            integration_tokens::state.eq("current"),
+            integration_tokens::expires_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    }
+    if let Some(token) = new_token {
+        insert_token(conn, id, token, now)?;
+    }
+    Ok(())
+}
+
+/// The integration a token digest authenticates for at `now`, if any: the token is not
+/// revoked, not past its expiry, and its integration is not deleted.
+pub fn find_usable_by_digest(
+    conn: &mut PgConnection,
+    digest: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(Integration, Token)>> {
+    let found = integration_tokens::table
+        .inner_join(integrations::table)
+        .filter(integration_tokens::digest.eq(digest))
+        .filter(integrations::deleted_at.is_null())
+        .select((Integration::as_select(), Token::as_select()))
+        .first::<(Integration, Token)>(conn)
+        .optional()?;
+    Ok(found.filter(|(_, token)| {
+        TokenState::from_db(&token.state, token.expires_at).is_some_and(|state| state.usable_at(now))
+    }))
 }

@@ -83,14 +83,19 @@ impl Description {
 pub enum Status {
     /// A current token, recent enough.
     Active,
+    /// A rotation runs: the old token still works until it expires.
+    Rotating,
     /// The current token is older than [`ROTATION_RECOMMENDED_AFTER_DAYS`].
     RotationRecommended,
 }
 
 impl Status {
-    /// The status of an integration whose current token was issued at `issued`.
-    pub fn of(issued: DateTime<Utc>, now: DateTime<Utc>) -> Self {
-        if now - issued > Duration::days(ROTATION_RECOMMENDED_AFTER_DAYS) {
+    /// The status of an integration whose current token was issued at `issued`, with
+    /// or without a running rotation.
+    pub fn of(issued: DateTime<Utc>, rotating: bool, now: DateTime<Utc>) -> Self {
+        if rotating {
+            Self::Rotating
+        } else if now - issued > Duration::days(ROTATION_RECOMMENDED_AFTER_DAYS) {
             Self::RotationRecommended
         } else {
             Self::Active
@@ -101,6 +106,7 @@ impl Status {
     pub fn label(self) -> &'static str {
         match self {
             Self::Active => "Active",
+            Self::Rotating => "Rotating",
             Self::RotationRecommended => "Rotation recommended",
         }
     }
@@ -109,6 +115,7 @@ impl Status {
     pub fn tone(self) -> &'static str {
         match self {
             Self::Active => "success",
+            Self::Rotating => "accent",
             Self::RotationRecommended => "warning",
         }
     }
@@ -133,10 +140,9 @@ mod tests {
     #[test]
     fn rotation_is_recommended_after_ninety_days() {
         let issued = Utc::now();
-        assert_eq!(Status::of(issued, issued + Duration::days(90)), Status::Active);
-        assert_eq!(
-            Status::of(issued, issued + Duration::days(90) + Duration::seconds(1)),
-            Status::RotationRecommended
-        );
+        assert_eq!(Status::of(issued, false, issued + Duration::days(90)), Status::Active);
+        let later = issued + Duration::days(90) + Duration::seconds(1);
+        assert_eq!(Status::of(issued, false, later), Status::RotationRecommended);
+        assert_eq!(Status::of(issued, true, later), Status::Rotating);
     }
 }

@@ -6,5 +6,6 @@ pub mod ids;
 pub mod integration;
 pub mod people;
 pub mod random;
+pub mod rotation;
 pub mod scopes;
 pub mod token;

@@ -253,7 +253,7 @@ async fn the_detail_page_shows_scopes_the_token_hint_and_unknown_scopes() {
         page.texts(".held-scopes li"),
         ["users.readonly View users", "retired.readonly unknown Not in the scope catalog: grants nothing."]
     );
-    let row = page.text("#tokens-heading + table tbody tr");
+    let row = page.text("section[aria-labelledby=tokens-heading] tbody tr");
     assert!(row.starts_with(&format!("pit-…{} Current", &token[token.len() - 4..])), "{row}");
     assert!(row.contains("Never Never used"), "{row}");
     assert_eq!(page.text(".danger-zone h2"), "Danger zone");

@@ -8,6 +8,7 @@ mod support;
 mod assets;
 mod cli;
 mod integrations;
+mod rotation;
 mod security;
 mod setup;
 mod shell;

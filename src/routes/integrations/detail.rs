@@ -51,6 +51,8 @@ struct DetailPage {
     list_url: String,
     edit_url: String,
     delete_url: String,
+    url: String,
+    rotation: Option<super::Countdown>,
 }
 
 /// The detail page.
@@ -71,7 +73,9 @@ pub async fn page(
         .await?;
     let now = state.clock.now();
     let current = tokens.iter().find(|token| token.state == "current");
-    let status = Status::of(current.map_or(integration.created_at, |token| token.created_at), now);
+    let rotation = db::integrations::lifecycle(&tokens).rotation(now);
+    let status =
+        Status::of(current.map_or(integration.created_at, |token| token.created_at), rotation.is_some(), now);
     let scopes = integration
         .scope_names()
         .into_iter()
@@ -82,7 +86,8 @@ pub async fn page(
         .map(|row| {
             let (state, tone) = match row.state.as_str() {
                 "current" => ("Current", "success"),
-                "expiring" => ("Expiring", "warning"),
+                "expiring" if row.expires_at.is_some_and(|at| at > now) => ("Expiring", "warning"),
+                "expiring" => ("Expired", "neutral"),
                 _ => ("Revoked", "neutral"),
             };
             TokenRow {
@@ -107,9 +112,11 @@ pub async fn page(
         tokens,
         created_by: integration.created_by_label.clone(),
         created_at: pages::format_time(integration.created_at),
+        rotation: rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
         list_url: list_url(page.context),
         edit_url: format!("{url}/edit"),
         delete_url: format!("{url}/delete"),
+        url,
         name: integration.name,
         description: integration.description,
     })

@@ -28,6 +28,8 @@ pub struct Row {
     pub created_at: String,
     /// Last use ("Never used" when none).
     pub last_used: String,
+    /// The running rotation's countdown.
+    pub rotation: Option<super::Countdown>,
 }
 
 #[derive(Template)]
@@ -48,6 +50,7 @@ pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<H
         .into_iter()
         .map(|(integration, tokens)| {
             let current = tokens.iter().find(|token| token.state == "current");
+            let rotation = db::integrations::lifecycle(&tokens).rotation(now);
             let last_used = tokens
                 .iter()
                 .filter_map(|token| token.last_used_at.map(|at| (at, token)))
@@ -55,7 +58,12 @@ pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<H
             Row {
                 href: integration_url(page.context, integration.id),
                 scope_count: integration.scopes.len(),
-                status: Status::of(current.map_or(integration.created_at, |token| token.created_at), now),
+                status: Status::of(
+                    current.map_or(integration.created_at, |token| token.created_at),
+                    rotation.is_some(),
+                    now,
+                ),
+                rotation: rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
                 created_by: integration.created_by_label.clone(),
                 created_at: pages::format_time(integration.created_at),
                 last_used: super::last_used(

@@ -4,6 +4,7 @@
 pub mod delete;
 pub mod detail;
 pub mod list;
+pub mod rotate;
 pub mod wizard;
 
 use actix_web::{HttpResponse, web};
@@ -42,6 +43,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
             web::resource(format!("{base}/{{integration_id}}/edit/scopes"))
                 .route(web::get().to(wizard::edit_scopes))
                 .route(web::post().to(wizard::submit_edit_scopes)),
+        )
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/rotate-later"))
+                .route(web::get().to(rotate::confirm_rotate_later))
+                .route(web::post().to(rotate::rotate_later)),
+        )
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/rotate-now"))
+                .route(web::get().to(rotate::confirm_rotate_now))
+                .route(web::post().to(rotate::rotate_now)),
+        )
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/cancel-rotation"))
+                .route(web::get().to(rotate::confirm_cancel_rotation))
+                .route(web::post().to(rotate::cancel_rotation)),
+        )
+        .service(
+            web::resource(format!("{base}/{{integration_id}}/expire-now"))
+                .route(web::get().to(rotate::confirm_expire_now))
+                .route(web::post().to(rotate::expire_now)),
         )
         .service(
             web::resource(format!("{base}/{{integration_id}}/delete"))
@@ -98,6 +119,27 @@ fn last_used(at: Option<chrono::DateTime<chrono::Utc>>, ip: Option<&str>) -> Str
             format!("{}{}", pages::format_time(at), ip.map(|ip| format!(" from {ip}")).unwrap_or_default())
         }
         None => "Never used".to_owned(),
+    }
+}
+
+/// "Old token expires in …": the countdown of a running rotation.
+pub struct Countdown {
+    /// "6 days 23 hours".
+    pub text: String,
+    /// The instant, for `<time datetime>` and the ticking script.
+    pub datetime: String,
+    /// The instant as people read it.
+    pub exact: String,
+}
+
+impl Countdown {
+    /// The countdown to `expires_at` at `now`.
+    pub fn new(expires_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            text: crate::domain::rotation::remaining(expires_at - now),
+            datetime: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            exact: pages::format_time(expires_at),
+        }
     }
 }
 

@@ -158,6 +158,12 @@ impl TestApp {
         self.post_raw(path, &body, Some(&self.address)).await
     }
 
+    /// As [`Self::post_form`] without fields, returning only the status; the future owns
+    /// its path, so many can run at once.
+    pub async fn post_form_owned(&self, path: String) -> u16 {
+        self.post_form(&path, &[]).await.status
+    }
+
     /// Posts exactly these fields with this Origin (or none).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
         let encoded = serde_html_form::to_string(fields).expect("encode form");
