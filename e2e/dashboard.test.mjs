@@ -177,6 +177,24 @@ test("an account admin switches nothing but their sub-account, on a phone", asyn
   await context.close();
 });
 
+test("Team: switch a permission off and see the Roles & Permissions page", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, app.base, OWNER);
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Team" }).click();
+  await expectAccessible(page, "the Team page");
+  await page.getByRole("link", { name: "Edit Avery Admin" }).click();
+  await page.getByRole("heading", { name: "Roles & Permissions" }).waitFor();
+  await expectAccessible(page, "the Roles & Permissions page");
+  await page.getByRole("switch", { name: "Manage staff" }).uncheck();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Changes to Avery Admin saved. They apply from their next click.").waitFor();
+  assert.equal(await page.getByRole("switch", { name: "Manage staff" }).isChecked(), false);
+  await page.goto(`${app.base}/settings/team/new`);
+  await expectAccessible(page, "the Add user page");
+  await context.close();
+});
+
 test("styled error pages are accessible", async () => {
   const context = await newContext(browser);
   const page = await context.newPage();

@@ -28,6 +28,9 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token or Origin.
     #[error("cross-site request refused")]
     CsrfRejected,
+    /// The change was refused by a rule (the message says which); nothing changed.
+    #[error("{0}")]
+    Refused(String),
     /// The request needs a signed-in user and has none.
     #[error("sign-in required")]
     SignInRequired,
@@ -58,6 +61,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::Refused(_) => StatusCode::CONFLICT,
             Self::SignInRequired => StatusCode::SEE_OTHER,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -78,8 +82,9 @@ impl ResponseError for AppError {
 }
 
 impl AppError {
-    fn page_message(&self) -> Option<&'static str> {
+    fn page_message(&self) -> Option<&str> {
         match self {
+            Self::Refused(message) => Some(message),
             Self::CsrfRejected => Some(
                 "This form has expired or was sent from another site. Go back, reload the page and try again.",
             ),

@@ -158,3 +158,130 @@ pub fn count_agency_admins(conn: &mut PgConnection, agency_id: AgencyId) -> Quer
         .count()
         .get_result(conn)
 }
+
+/// A user with their sub-accounts, for the Team and My Staff pages.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The user.
+    pub user: User,
+    /// Their sub-accounts.
+    pub sub_accounts: Vec<SubAccountId>,
+}
+
+impl Member {
+    /// The member as authorization sees them.
+    pub fn person(&self) -> crate::domain::access::Person {
+        crate::domain::access::Person {
+            id: self.user.id,
+            agency_id: self.user.agency_id,
+            role: self.user.role(),
+            sub_accounts: self.sub_accounts.clone(),
+        }
+    }
+}
+
+fn with_memberships(conn: &mut PgConnection, found: Vec<User>) -> QueryResult<Vec<Member>> {
+    let ids: Vec<UserId> = found.iter().map(|user| user.id).collect();
+    let pairs: Vec<(UserId, SubAccountId)> = sub_account_memberships::table
+        .filter(sub_account_memberships::user_id.eq_any(&ids))
+        .select((sub_account_memberships::user_id, sub_account_memberships::sub_account_id))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|user| {
+            let sub_accounts = pairs.iter().filter(|(id, _)| *id == user.id).map(|(_, sub)| *sub).collect();
+            Member { user, sub_accounts }
+        })
+        .collect())
+}
+
+/// Everyone of an agency, by name.
+pub fn members_of_agency(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<Vec<Member>> {
+    let found = users::table
+        .filter(users::agency_id.eq(agency_id))
+        .order((users::name, users::email))
+        .select(User::as_select())
+        .load(conn)?;
+    with_memberships(conn, found)
+}
+
+/// The account-level staff attached to a sub-account, by name.
+pub fn staff_of_sub_account(
+    conn: &mut PgConnection,
+    sub_account_id: SubAccountId,
+) -> QueryResult<Vec<Member>> {
+    let attached = sub_account_memberships::table
+        .filter(sub_account_memberships::sub_account_id.eq(sub_account_id))
+        .select(sub_account_memberships::user_id);
+    let found = users::table
+        .filter(users::id.eq_any(attached))
+        .order((users::name, users::email))
+        .select(User::as_select())
+        .load(conn)?;
+    with_memberships(conn, found)
+}
+
+/// One user with their sub-accounts, locked for the rest of the transaction.
+pub fn lock_member(conn: &mut PgConnection, id: UserId) -> QueryResult<Member> {
+    let user = users::table.find(id).select(User::as_select()).for_update().first(conn)?;
+    Ok(with_memberships(conn, vec![user])?.remove(0))
+}
+
+/// One user with their sub-accounts.
+pub fn member(conn: &mut PgConnection, id: UserId) -> QueryResult<Member> {
+    let user = users::table.find(id).select(User::as_select()).first(conn)?;
+    Ok(with_memberships(conn, vec![user])?.remove(0))
+}
+
+/// Replaces a user's role and permissions (restricted to the role), and, when given,
+/// their sub-accounts.
+pub fn set_access(
+    conn: &mut PgConnection,
+    id: UserId,
+    agency_id: AgencyId,
+    role: Role,
+    permissions: Permissions,
+    sub_accounts: Option<&[SubAccountId]>,
+) -> QueryResult<()> {
+    let p = permissions.restricted_to(role);
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::manage_agency_integrations.eq(p.manage_agency_integrations),
+            users::manage_sub_account_integrations.eq(p.manage_sub_account_integrations),
+            users::manage_team.eq(p.manage_team),
+            users::manage_integrations.eq(p.manage_integrations),
+            users::manage_staff.eq(p.manage_staff),
+        ))
+        .execute(conn)?;
+    if let Some(sub_accounts) = sub_accounts {
+        diesel::delete(sub_account_memberships::table.filter(sub_account_memberships::user_id.eq(id)))
+            .execute(conn)?;
+        for &sub_account_id in sub_accounts {
+            diesel::insert_into(sub_account_memberships::table)
+                .values((
+                    sub_account_memberships::user_id.eq(id),
+                    sub_account_memberships::sub_account_id.eq(sub_account_id),
+                    sub_account_memberships::agency_id.eq(agency_id),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Activates or deactivates a user.
+pub fn set_active(conn: &mut PgConnection, id: UserId, active: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::active.eq(active)).execute(conn).map(drop)
+}
+
+/// How many active team managers (agency admins with "Manage team") an agency has.
+pub fn count_team_managers(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<i64> {
+    users::table
+        .filter(users::agency_id.eq(agency_id))
+        .filter(users::role.eq(Role::AgencyAdmin.as_str()))
+        .filter(users::manage_team.eq(true))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)
+}

@@ -228,3 +228,103 @@ mod tests {
         assert!(!no_staff.may(Action::ManageTeam, sub(MINE)));
     }
 }
+
+/// A user as seen by someone who may manage them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Their id.
+    pub id: UserId,
+    /// Their agency.
+    pub agency_id: AgencyId,
+    /// Their role.
+    pub role: Role,
+    /// Their sub-accounts.
+    pub sub_accounts: Vec<SubAccountId>,
+}
+
+impl Actor {
+    /// May this actor manage `person` from the Team (agency) or My Staff (sub-account)
+    /// page of `context`? My Staff lists only the account-level staff of its sub-account;
+    /// anyone else is not found there.
+    pub fn decide_on_person(&self, context: Context, person: &Person) -> Decision {
+        if person.agency_id != self.agency_id {
+            return Decision::NotFound;
+        }
+        match self.decide(Action::ManageTeam, context) {
+            Decision::Allow => {}
+            other => return other,
+        }
+        match context {
+            Context::Agency(_) => Decision::Allow,
+            Context::SubAccount { id, .. } => {
+                if !person.role.is_agency_level() && person.sub_accounts.contains(&id) {
+                    Decision::Allow
+                } else {
+                    Decision::NotFound
+                }
+            }
+        }
+    }
+
+    /// The roles this actor may give from the page of `context`: every role on the Team
+    /// page, account roles on My Staff.
+    pub fn assignable_roles(&self, context: Context) -> Vec<Role> {
+        match context {
+            Context::Agency(_) => Role::ALL.to_vec(),
+            Context::SubAccount { .. } => vec![Role::AccountAdmin, Role::AccountUser],
+        }
+    }
+}
+
+#[cfg(test)]
+mod person_tests {
+    use super::*;
+
+    const AGENCY: AgencyId = AgencyId(uuid::Uuid::from_u128(1));
+    const SUB: SubAccountId = SubAccountId(uuid::Uuid::from_u128(11));
+    const OTHER_SUB: SubAccountId = SubAccountId(uuid::Uuid::from_u128(12));
+
+    fn person(role: Role, subs: Vec<SubAccountId>) -> Person {
+        Person { id: UserId(uuid::Uuid::from_u128(7)), agency_id: AGENCY, role, sub_accounts: subs }
+    }
+
+    fn actor(role: Role, permissions: Permissions, subs: Vec<SubAccountId>) -> Actor {
+        Actor {
+            id: UserId(uuid::Uuid::from_u128(100)),
+            agency_id: AGENCY,
+            role,
+            permissions,
+            sub_accounts: subs,
+        }
+    }
+
+    #[test]
+    fn team_managers_manage_everyone_of_their_agency_only() {
+        let manager = actor(Role::AgencyAdmin, Permissions::defaults(Role::AgencyAdmin, true), vec![]);
+        let agency = Context::Agency(AGENCY);
+        assert_eq!(manager.decide_on_person(agency, &person(Role::AgencyUser, vec![])), Decision::Allow);
+        let foreign =
+            Person { agency_id: AgencyId(uuid::Uuid::from_u128(2)), ..person(Role::AgencyUser, vec![]) };
+        assert_eq!(manager.decide_on_person(agency, &foreign), Decision::NotFound);
+        let plain = actor(Role::AgencyAdmin, Permissions::defaults(Role::AgencyAdmin, false), vec![]);
+        assert_eq!(plain.decide_on_person(agency, &person(Role::AgencyUser, vec![])), Decision::Forbidden);
+    }
+
+    #[test]
+    fn staff_managers_manage_only_their_sub_accounts_account_staff() {
+        let staff = actor(Role::AccountAdmin, Permissions::defaults(Role::AccountAdmin, false), vec![SUB]);
+        let here = Context::SubAccount { id: SUB, agency_id: AGENCY };
+        assert_eq!(staff.decide_on_person(here, &person(Role::AccountUser, vec![SUB])), Decision::Allow);
+        assert_eq!(
+            staff.decide_on_person(here, &person(Role::AccountUser, vec![OTHER_SUB])),
+            Decision::NotFound
+        );
+        assert_eq!(staff.decide_on_person(here, &person(Role::AgencyAdmin, vec![])), Decision::NotFound);
+        let elsewhere = Context::SubAccount { id: OTHER_SUB, agency_id: AGENCY };
+        assert_eq!(
+            staff.decide_on_person(elsewhere, &person(Role::AccountUser, vec![OTHER_SUB])),
+            Decision::NotFound
+        );
+        assert_eq!(staff.assignable_roles(here), [Role::AccountAdmin, Role::AccountUser]);
+    }
+}

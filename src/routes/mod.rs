@@ -6,6 +6,7 @@ pub mod auth;
 pub mod health;
 pub mod integrations;
 pub mod settings;
+pub mod team;
 
 use actix_web::web;
 

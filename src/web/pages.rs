@@ -48,6 +48,7 @@ impl ErrorPage {
                 "Your role or permissions don't include this. Ask an agency admin if you need access.",
             ),
             404 => ("Page not found", "This page doesn't exist, or it isn't yours to see."),
+            409 => ("Not possible", "This change conflicts with the current state. Go back and reload."),
             405 => ("Not allowed", "This address doesn't accept that kind of request."),
             413 => ("Too much data", "What you sent is larger than this page accepts."),
             429 => ("Too many requests", "Slow down a little and try again in a moment."),

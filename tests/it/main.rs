@@ -14,3 +14,4 @@ mod setup;
 mod shell;
 mod sign_in;
 mod startup;
+mod team;

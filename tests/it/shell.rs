@@ -79,17 +79,6 @@ async fn pages_without_a_session_send_you_to_sign_in() {
 }
 
 #[tokio::test]
-async fn sections_still_being_built_say_so_and_pretend_nothing() {
-    let app = TestApp::spawn().await;
-    seed(&mut app.conn());
-    app.sign_in(people::OWNER, PASSWORD).await;
-    let page = app.get("/settings/team").await;
-    assert_eq!(page.status, 200);
-    assert_eq!(page.text(".empty-state h2"), "Coming soon");
-    assert!(page.texts("form").iter().all(|form| form.contains("Sign out")), "no working-looking forms");
-}
-
-#[tokio::test]
 async fn unknown_pages_get_the_styled_404() {
     let app = TestApp::spawn().await;
     let page = app.get("/no/such/page").await;

@@ -1,7 +1,6 @@
 //! The Settings: the context homes and each section's pages, registered once for the
 //! agency (`/settings/...`) and once per sub-account (`/locations/{id}/settings/...`).
 
-pub mod coming;
 pub mod home;
 pub mod labs;
 
@@ -15,6 +14,5 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
             .route(web::get().to(labs::page))
             .route(web::post().to(labs::submit)),
     );
-    let team = if prefix == "/settings" { "team" } else { "my-staff" };
-    cfg.route(&format!("{prefix}/{team}"), web::get().to(coming::team));
+    crate::routes::team::configure(cfg, prefix);
 }

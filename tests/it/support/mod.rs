@@ -23,20 +23,27 @@ pub use db::TestDatabase;
 /// The password every seeded user has.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A running app and a browser-like client.
-pub struct TestApp {
+/// A browser-like client of a running app: keeps cookies, never follows redirects by
+/// itself, and submits forms with the page's CSRF token and its own Origin.
+pub struct Browser {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub address: String,
-    /// The client (keeps cookies, never follows redirects).
+    /// The client.
     pub client: reqwest::Client,
+    /// The CSRF token of the last page fetched.
+    csrf: Mutex<Option<String>>,
+}
+
+/// A running app, and the browser a test drives it with (`app.get(…)` is the browser's).
+pub struct TestApp {
+    /// The test's main browser.
+    pub browser: Browser,
     /// The clock the app reads; move it to test timeouts.
     pub clock: Arc<ManualClock>,
     /// The set-up link printed at start, if the database was empty.
     pub setup_link: Option<String>,
     /// The app's shared state.
     pub state: private_integrations::web::AppState,
-    /// The CSRF token of the last page fetched.
-    csrf: Mutex<Option<String>>,
     /// Stops the server when the test ends.
     server: actix_web::dev::ServerHandle,
     /// The database; dropped after the server.
@@ -127,13 +134,41 @@ impl TestApp {
         let state = app.state.clone();
         let server = app.handle();
         tokio::spawn(app.run_until_stopped());
-        Self { address, client: client(), clock, setup_link, state, csrf: Mutex::new(None), server, db }
+        Self { browser: Browser::new(address), clock, setup_link, state, server, db }
     }
 
-    /// Swaps in a fresh client (a new browser without cookies).
+    /// Another browser on the same running app, with its own cookies.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(self.browser.address.clone())
+    }
+
+    /// Swaps in a fresh main browser (no cookies).
     pub fn forget_cookies(&mut self) {
-        self.client = client();
-        *self.csrf.lock().expect("lock") = None;
+        self.browser = self.new_browser();
+    }
+
+    /// The digest the app stores for a token.
+    pub fn state_digest(&self, token: &private_integrations::domain::token::TokenSecret) -> Vec<u8> {
+        self.state.digester.digest(token)
+    }
+
+    /// A direct database connection.
+    pub fn conn(&self) -> PgConnection {
+        self.db.conn()
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+impl Browser {
+    fn new(address: String) -> Self {
+        Self { address, client: client(), csrf: Mutex::new(None) }
     }
 
     /// `GET path`.
@@ -220,16 +255,6 @@ impl TestApp {
         let page = self.post_form("/sign-out", &[]).await;
         assert_eq!(page.status, 303, "sign-out failed:\n{}", page.body);
         self.follow(page).await
-    }
-
-    /// The digest the app stores for a token.
-    pub fn state_digest(&self, token: &private_integrations::domain::token::TokenSecret) -> Vec<u8> {
-        self.state.digester.digest(token)
-    }
-
-    /// A direct database connection.
-    pub fn conn(&self) -> PgConnection {
-        self.db.conn()
     }
 }
 

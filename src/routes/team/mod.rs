@@ -1,0 +1,79 @@
+//! Settings > Team (agency) and Settings > My Staff (sub-account): list people, add one,
+//! edit their Roles & Permissions and sub-accounts, deactivate or reactivate them, and
+//! sign them out everywhere. Changes apply to the person's very next request, because
+//! every request reads their role and permissions afresh.
+
+pub mod edit;
+pub mod list;
+pub mod new;
+
+use actix_web::web;
+
+use crate::domain::access::{Context, Decision};
+use crate::domain::ids::UserId;
+use crate::error::{AppError, AppResult};
+use crate::web::current::{Section, SettingsPage, section_url};
+
+/// Registers the routes under a context prefix.
+pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
+    let slug = if prefix == "/settings" { "team" } else { "my-staff" };
+    let base = format!("{prefix}/{slug}");
+    cfg.route(&base, web::get().to(list::page))
+        .service(
+            web::resource(format!("{base}/new"))
+                .route(web::get().to(new::form))
+                .route(web::post().to(new::submit)),
+        )
+        .service(
+            web::resource(format!("{base}/{{user_id}}"))
+                .route(web::get().to(edit::form))
+                .route(web::post().to(edit::submit)),
+        )
+        .route(&format!("{base}/{{user_id}}/deactivate"), web::post().to(edit::deactivate))
+        .route(&format!("{base}/{{user_id}}/reactivate"), web::post().to(edit::reactivate))
+        .route(&format!("{base}/{{user_id}}/sign-out-everywhere"), web::post().to(edit::sign_out_everywhere));
+}
+
+/// The Team or My Staff URL of a context.
+pub fn team_url(context: Context) -> String {
+    section_url(context, Section::Team)
+}
+
+/// A person's edit URL.
+pub fn person_url(context: Context, id: UserId) -> String {
+    format!("{}/{id}", team_url(context))
+}
+
+/// Path segments of a person's pages (a malformed id is simply not found).
+#[derive(serde::Deserialize)]
+pub struct PathIds {
+    /// The person.
+    pub user_id: UserId,
+}
+
+/// Turns an authorization decision into the error a handler returns.
+fn allowed(decision: Decision) -> AppResult<()> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::NotFound => Err(AppError::NotFound),
+    }
+}
+
+/// The page title of a context's people page.
+fn title(page: &SettingsPage) -> &'static str {
+    if page.context.sub_account_id().is_some() { "My Staff" } else { "Team" }
+}
+
+/// "The last team manager" guard, checked inside the transaction after a change.
+fn keep_a_team_manager(
+    conn: &mut diesel::PgConnection,
+    agency: crate::domain::ids::AgencyId,
+) -> AppResult<()> {
+    if crate::db::users::count_team_managers(conn, agency)? == 0 {
+        return Err(AppError::Refused(
+            "This agency needs at least one active team manager. Give another agency admin “Manage team” first.".into(),
+        ));
+    }
+    Ok(())
+}
