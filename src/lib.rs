@@ -5,6 +5,7 @@
 //! [`domain`] parses and decides (pure, no I/O), [`db`] runs one transaction, and
 //! [`routes`] renders a page or redirects.
 
+pub mod api;
 pub mod assets;
 pub mod cli;
 pub mod clock;

@@ -68,9 +68,11 @@ impl Application {
         let secret = config.secret_key.as_ref().map(|secret| secret.expose_secret().to_owned());
         let digester = TokenDigester::new(secret.as_deref());
         let sealer = RevealSealer::new(secret.as_deref());
-        let state = AppState { config, db, clock, passwords, catalog, digester, sealer };
+        let usage = crate::api::usage::UsageRecorder::default();
+        let state = AppState { config, db, clock, passwords, catalog, digester, sealer, usage };
         let setup_link = issue_setup_link(&state).await?;
         spawn_sweeper(state.clone());
+        spawn_usage_flusher(state.clone());
         let server = serve(state.clone(), listener)?;
         Ok(Self { server, port, setup_link, state })
     }
@@ -85,9 +87,14 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is asked to stop (SIGINT/SIGTERM), then drains.
+    /// Serves until the process is asked to stop (SIGINT/SIGTERM), then drains and
+    /// writes the last-use records still in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Err(error) = self.state.usage.flush(&self.state.db).await {
+            tracing::warn!(%error, "could not write the last token uses at shutdown");
+        }
+        served
     }
 }
 
@@ -108,6 +115,22 @@ async fn issue_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
         .await
         .map_err(|error| anyhow::anyhow!("checking for an agency: {error}"))?;
     Ok(link)
+}
+
+/// How often last-use records are written.
+const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Writes last-use records in batches.
+fn spawn_usage_flusher(state: AppState) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(USAGE_FLUSH_INTERVAL);
+        loop {
+            interval.tick().await;
+            if let Err(error) = state.usage.flush(&state.db).await {
+                tracing::warn!(%error, "writing last token uses failed; will retry");
+            }
+        }
+    });
 }
 
 /// Periodically removes sessions and sign-in failures that can no longer matter.
@@ -175,6 +198,7 @@ fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/readyz", web::get().to(routes::health::readyz))
             .route("/static/{file:.*}", web::get().to(crate::assets::serve))
+            .configure(crate::api::configure)
             .service(
                 web::scope("")
                     .wrap(from_fn(security::verify_csrf))

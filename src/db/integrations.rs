@@ -111,7 +111,7 @@ fn owned_by(owner: Owner) -> integrations::BoxedQuery<'static, diesel::pg::Pg> {
 /// The owner's live integrations, oldest first.
 pub fn list(conn: &mut PgConnection, owner: Owner) -> QueryResult<Vec<(Integration, Vec<Token>)>> {
     let found: Vec<Integration> = owned_by(owner)
-        .order((integrations::created_at, integrations::id))
+        .order((integrations::created_at, integrations::name, integrations::id))
         .select(Integration::as_select())
         .load(conn)?;
     let ids: Vec<IntegrationId> = found.iter().map(|integration| integration.id).collect();
@@ -324,4 +324,16 @@ pub fn find_usable_by_digest(
     Ok(found.filter(|(_, token)| {
         TokenState::from_db(&token.state, token.expires_at).is_some_and(|state| state.usable_at(now))
     }))
+}
+
+/// Records a token's last use, keeping the newest.
+pub fn record_use(conn: &mut PgConnection, token: TokenId, at: DateTime<Utc>, ip: &str) -> QueryResult<()> {
+    diesel::update(
+        integration_tokens::table
+            .find(token)
+            .filter(integration_tokens::last_used_at.is_null().or(integration_tokens::last_used_at.lt(at))),
+    )
+    .set((integration_tokens::last_used_at.eq(at), integration_tokens::last_used_ip.eq(ip)))
+    .execute(conn)
+    .map(drop)
 }

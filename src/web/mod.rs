@@ -38,4 +38,6 @@ pub struct AppState {
     pub digester: TokenDigester,
     /// Sealing of tokens awaiting their one reveal.
     pub sealer: RevealSealer,
+    /// Last use of tokens, written in batches.
+    pub usage: crate::api::usage::UsageRecorder,
 }

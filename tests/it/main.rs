@@ -5,6 +5,7 @@
 
 mod support;
 
+mod api;
 mod assets;
 mod cli;
 mod integrations;

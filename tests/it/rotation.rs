@@ -8,7 +8,7 @@ use private_integrations::clock::Clock as _;
 use private_integrations::db::schema::integration_tokens;
 use private_integrations::domain::token::TokenSecret;
 
-use crate::support::{Options, PASSWORD, Page, TestApp, people, seed};
+use crate::support::{Options, PASSWORD, Page, TestApp, create_integration, people, revealed_token, seed};
 
 const AGENCY: &str = "/settings/private-integrations";
 
@@ -21,21 +21,11 @@ fn usable(app: &TestApp, token: &str) -> bool {
 }
 
 fn token_on(page: &Page) -> String {
-    page.html()
-        .select(&scraper::Selector::parse("#token").expect("selector"))
-        .next()
-        .and_then(|input| input.value().attr("value").map(str::to_owned))
-        .unwrap_or_else(|| panic!("no token revealed:\n{}", page.body))
+    revealed_token(page).unwrap_or_else(|| panic!("no token revealed:\n{}", page.body))
 }
 
 async fn create(app: &TestApp) -> (String, String) {
-    app.get(&format!("{AGENCY}/new")).await;
-    app.post_form(&format!("{AGENCY}/new"), &[("name", "CRM"), ("description", "")]).await;
-    let created = app
-        .post_form(&format!("{AGENCY}/new/scopes"), &[("scopes", "users.readonly"), ("step", "save")])
-        .await;
-    let token = token_on(&app.get(created.location()).await);
-    (created.location().trim_end_matches("/reveal").to_owned(), token)
+    create_integration(app, AGENCY, "CRM", &["users.readonly"]).await
 }
 
 /// Confirms an action through its warning page; the page it lands on.

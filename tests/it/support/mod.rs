@@ -354,3 +354,30 @@ pub fn asset_url(page: &Page, selector: &str, attribute: &str) -> String {
         .unwrap_or_else(|| panic!("no {selector}[{attribute}]"))
         .to_owned()
 }
+
+/// The token on a reveal page, if one is shown.
+pub fn revealed_token(page: &Page) -> Option<String> {
+    page.html()
+        .select(&Selector::parse("#token").expect("selector"))
+        .next()
+        .and_then(|input| input.value().attr("value").map(str::to_owned))
+}
+
+/// Creates an integration through both wizard steps as a signed-in browser; returns its
+/// detail URL and the token revealed once.
+pub async fn create_integration(
+    browser: &Browser,
+    base: &str,
+    name: &str,
+    scopes: &[&str],
+) -> (String, String) {
+    browser.get(&format!("{base}/new")).await;
+    let next = browser.post_form(&format!("{base}/new"), &[("name", name), ("description", "")]).await;
+    assert_eq!(next.status, 303, "{}", next.body);
+    let mut fields: Vec<(&str, &str)> = scopes.iter().map(|scope| ("scopes", *scope)).collect();
+    fields.push(("step", "save"));
+    let created = browser.post_form(&format!("{base}/new/scopes"), &fields).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let token = revealed_token(&browser.get(created.location()).await).expect("the token is revealed");
+    (created.location().trim_end_matches("/reveal").to_owned(), token)
+}

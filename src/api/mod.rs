@@ -1,0 +1,103 @@
+//! The token-authenticated API (SPEC §4): `Authorization: Bearer pit-…`, HighLevel-shaped
+//! `/v2` resources, JSON errors `{statusCode, message}`. It runs outside the dashboard's
+//! session and CSRF middleware: a token is the only credential here.
+//!
+//! Checks, cheapest first: the header, the token's format and checksum (no I/O), its digest
+//! looked up with the integration (not revoked, not expired at this instant, integration
+//! not deleted), the scope the endpoint needs (and that the catalog still knows), then the
+//! resource being inside the token's agency or sub-account.
+
+pub mod auth;
+pub mod resources;
+pub mod usage;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError, web};
+use serde::Serialize;
+
+/// Registers the API routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v2/oauth/token-info", web::get().to(resources::token_info))
+        .route("/v2/companies/{company_id}", web::get().to(resources::company))
+        .route("/v2/locations/search", web::get().to(resources::search_locations))
+        .route("/v2/locations/{location_id}", web::get().to(resources::location))
+        .route("/v2/users/", web::get().to(resources::users))
+        .route("/v2/users", web::get().to(resources::users))
+        .route("/v2/users/{user_id}", web::get().to(resources::user));
+}
+
+/// An API failure, answered as `{statusCode, message}`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    status: StatusCode,
+    message: &'static str,
+}
+
+impl ApiError {
+    /// No usable token: missing, malformed, bad checksum, unknown, revoked, expired, or
+    /// its integration deleted.
+    pub const fn unauthorized(message: &'static str) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, message }
+    }
+
+    /// The token lacks the endpoint's scope.
+    pub const SCOPE: Self =
+        Self { status: StatusCode::FORBIDDEN, message: "The token is not authorized for this scope" };
+
+    /// The resource is outside the token's agency or sub-account.
+    pub const LOCATION: Self =
+        Self { status: StatusCode::FORBIDDEN, message: "The token does not have access to this location" };
+
+    /// No such resource (within reach).
+    pub const NOT_FOUND: Self = Self { status: StatusCode::NOT_FOUND, message: "Not found" };
+
+    /// The database cannot be reached.
+    pub const UNAVAILABLE: Self =
+        Self { status: StatusCode::SERVICE_UNAVAILABLE, message: "The service is temporarily unavailable" };
+
+    /// Anything unexpected (logged).
+    pub const INTERNAL: Self =
+        Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "Internal server error" };
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    status_code: u16,
+    message: &'static str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(ErrorBody { status_code: self.status.as_u16(), message: self.message })
+    }
+}
+
+impl From<crate::error::AppError> for ApiError {
+    fn from(error: crate::error::AppError) -> Self {
+        use crate::error::AppError;
+        match error {
+            AppError::NotFound => Self::NOT_FOUND,
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::UNAVAILABLE
+            }
+            other => {
+                tracing::error!(error = ?other, "API request failed");
+                Self::INTERNAL
+            }
+        }
+    }
+}
+
+/// The result of an API handler.
+pub type ApiResult<T> = Result<T, ApiError>;
