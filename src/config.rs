@@ -34,6 +34,9 @@ pub struct Config {
     pub pool_size: u32,
     /// HTTP worker threads (`WORKERS`, default: one per CPU).
     pub workers: usize,
+    /// The secret API gateways present to `POST /oauth/introspect`
+    /// (`RESOURCE_SERVER_SECRET`); introspection is refused without one.
+    pub resource_server_secret: Option<SecretString>,
     /// How long the old token keeps working after **Rotate and expire this token later**
     /// (`ROTATION_OVERLAP_HOURS`, default 168: seven days).
     pub rotation_overlap: chrono::Duration,
@@ -93,6 +96,12 @@ impl Config {
         let pool_size = u32::try_from(positive(&get, "DATABASE_POOL_SIZE", 10)?)
             .map_err(|_| ConfigError::new("DATABASE_POOL_SIZE", "is too large"))?;
 
+        let resource_server_secret = match get("RESOURCE_SERVER_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(ConfigError::new("RESOURCE_SERVER_SECRET", "must be at least 32 characters"));
+            }
+            secret => secret.map(SecretString::from),
+        };
         let overlap_hours = positive(&get, "ROTATION_OVERLAP_HOURS", 168)?;
         let rotation_overlap = i64::try_from(overlap_hours)
             .ok()
@@ -115,6 +124,7 @@ impl Config {
             session_absolute,
             pool_size,
             workers,
+            resource_server_secret,
             rotation_overlap,
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
         })

@@ -8,6 +8,7 @@
 //! resource being inside the token's agency or sub-account.
 
 pub mod auth;
+pub mod introspect;
 pub mod resources;
 pub mod usage;
 
@@ -17,7 +18,8 @@ use serde::Serialize;
 
 /// Registers the API routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v2/oauth/token-info", web::get().to(resources::token_info))
+    cfg.route("/oauth/introspect", web::post().to(introspect::introspect))
+        .route("/v2/oauth/token-info", web::get().to(resources::token_info))
         .route("/v2/companies/{company_id}", web::get().to(resources::company))
         .route("/v2/locations/search", web::get().to(resources::search_locations))
         .route("/v2/locations/{location_id}", web::get().to(resources::location))
