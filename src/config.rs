@@ -37,6 +37,10 @@ pub struct Config {
     /// The secret API gateways present to `POST /oauth/introspect`
     /// (`RESOURCE_SERVER_SECRET`); introspection is refused without one.
     pub resource_server_secret: Option<SecretString>,
+    /// API rate limits (`RATE_LIMIT_BURST` per `RATE_LIMIT_INTERVAL_SECONDS` per
+    /// integration, default 100 per 10 s; `RATE_LIMIT_DAILY` per agency or sub-account,
+    /// default 200,000).
+    pub rate_limits: crate::api::limits::Limits,
     /// How long the old token keeps working after **Rotate and expire this token later**
     /// (`ROTATION_OVERLAP_HOURS`, default 168: seven days).
     pub rotation_overlap: chrono::Duration,
@@ -102,6 +106,18 @@ impl Config {
             }
             secret => secret.map(SecretString::from),
         };
+        let interval_seconds = positive(&get, "RATE_LIMIT_INTERVAL_SECONDS", 10)?;
+        let rate_limits = crate::api::limits::Limits {
+            burst: positive(&get, "RATE_LIMIT_BURST", 100)?,
+            interval_ms: i64::try_from(interval_seconds)
+                .ok()
+                .filter(|seconds| *seconds <= 86_400)
+                .map(|seconds| seconds * 1000)
+                .ok_or_else(|| {
+                    ConfigError::new("RATE_LIMIT_INTERVAL_SECONDS", "must be at most a day (86400)")
+                })?,
+            daily: positive(&get, "RATE_LIMIT_DAILY", 200_000)?,
+        };
         let overlap_hours = positive(&get, "ROTATION_OVERLAP_HOURS", 168)?;
         let rotation_overlap = i64::try_from(overlap_hours)
             .ok()
@@ -125,6 +141,7 @@ impl Config {
             pool_size,
             workers,
             resource_server_secret,
+            rate_limits,
             rotation_overlap,
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
         })

@@ -69,7 +69,8 @@ impl Application {
         let digester = TokenDigester::new(secret.as_deref());
         let sealer = RevealSealer::new(secret.as_deref());
         let usage = crate::api::usage::UsageRecorder::default();
-        let state = AppState { config, db, clock, passwords, catalog, digester, sealer, usage };
+        let limiter = crate::api::limits::RateLimiter::new(config.rate_limits);
+        let state = AppState { config, db, clock, passwords, catalog, digester, sealer, limiter, usage };
         let setup_link = issue_setup_link(&state).await?;
         spawn_sweeper(state.clone());
         spawn_usage_flusher(state.clone());

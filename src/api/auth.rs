@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::HttpMessage as _;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web::Data};
 use chrono::{DateTime, Utc};
@@ -59,6 +60,12 @@ impl FromRequest for Caller {
             let (integration, token) =
                 found.ok_or(ApiError::unauthorized("The token is invalid, revoked or expired"))?;
             state.usage.record(token.id, now, client::ip(&req));
+            let owner = integration.sub_account_id.map_or(integration.agency_id.0, |sub| sub.0);
+            let standing = state.limiter.hit(integration.id.0, owner, now);
+            req.extensions_mut().insert(standing);
+            if standing.exceeded {
+                return Err(ApiError::TOO_MANY);
+            }
             Ok(Self {
                 integration_id: integration.id,
                 scopes: integration.scope_names(),

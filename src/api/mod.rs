@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod introspect;
+pub mod limits;
 pub mod resources;
 pub mod usage;
 
@@ -18,14 +19,17 @@ use serde::Serialize;
 
 /// Registers the API routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/oauth/introspect", web::post().to(introspect::introspect))
-        .route("/v2/oauth/token-info", web::get().to(resources::token_info))
-        .route("/v2/companies/{company_id}", web::get().to(resources::company))
-        .route("/v2/locations/search", web::get().to(resources::search_locations))
-        .route("/v2/locations/{location_id}", web::get().to(resources::location))
-        .route("/v2/users/", web::get().to(resources::users))
-        .route("/v2/users", web::get().to(resources::users))
-        .route("/v2/users/{user_id}", web::get().to(resources::user));
+    cfg.route("/oauth/introspect", web::post().to(introspect::introspect)).service(
+        web::scope("/v2")
+            .wrap(actix_web::middleware::from_fn(limits::headers))
+            .route("/oauth/token-info", web::get().to(resources::token_info))
+            .route("/companies/{company_id}", web::get().to(resources::company))
+            .route("/locations/search", web::get().to(resources::search_locations))
+            .route("/locations/{location_id}", web::get().to(resources::location))
+            .route("/users/", web::get().to(resources::users))
+            .route("/users", web::get().to(resources::users))
+            .route("/users/{user_id}", web::get().to(resources::user)),
+    );
 }
 
 /// An API failure, answered as `{statusCode, message}`.
@@ -57,6 +61,9 @@ impl ApiError {
     /// The database cannot be reached.
     pub const UNAVAILABLE: Self =
         Self { status: StatusCode::SERVICE_UNAVAILABLE, message: "The service is temporarily unavailable" };
+
+    /// Over a rate limit.
+    pub const TOO_MANY: Self = Self { status: StatusCode::TOO_MANY_REQUESTS, message: "Too many requests" };
 
     /// Anything unexpected (logged).
     pub const INTERNAL: Self =

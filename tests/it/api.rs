@@ -264,3 +264,60 @@ async fn introspection_is_refused_when_no_secret_is_configured() {
     let (app, _, agency_token, _, _) = world_with_tokens().await;
     assert_eq!(introspect(&app, Some(GATEWAY_SECRET), &agency_token).await.0, 401);
 }
+
+async fn get_with_headers(app: &TestApp, path: &str, token: &str) -> (u16, reqwest::header::HeaderMap) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    (response.status().as_u16(), response.headers().clone())
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
+    headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or("missing").to_owned()
+}
+
+#[tokio::test]
+async fn rate_limits_are_announced_enforced_and_survive_a_rotation() {
+    let app = TestApp::spawn_with(crate::support::Options {
+        env: vec![("RATE_LIMIT_BURST", "3".to_owned()), ("RATE_LIMIT_DAILY", "7".to_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let (status, headers) = get_with_headers(&app, "/v2/users/", &token).await;
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "x-ratelimit-max"), "3");
+        assert_eq!(header(&headers, "x-ratelimit-interval-milliseconds"), "10000");
+        assert_eq!(header(&headers, "x-ratelimit-limit-daily"), "7");
+        remaining.push(header(&headers, "x-ratelimit-remaining"));
+    }
+    assert_eq!(remaining, ["2", "1", "0"]);
+    let (status, headers) = get_with_headers(&app, "/v2/oauth/token-info", &token).await;
+    assert_eq!(status, 429);
+    assert_eq!(header(&headers, "x-ratelimit-daily-remaining"), "3");
+
+    // The burst counter belongs to the integration: a new token does not reset it.
+    app.get(&format!("{detail}/rotate-now")).await;
+    let reveal = app.follow(app.post_form(&format!("{detail}/rotate-now"), &[]).await).await;
+    let new_token = crate::support::revealed_token(&reveal).expect("new token");
+    assert_eq!(get_with_headers(&app, "/v2/users/", &new_token).await.0, 429);
+
+    app.clock.advance(Duration::seconds(10));
+    let (status, headers) = get_with_headers(&app, "/v2/users/", &new_token).await;
+    assert_eq!(status, 200, "a new interval");
+    assert_eq!(header(&headers, "x-ratelimit-daily-remaining"), "1");
+
+    // The daily limit is shared by every integration of the agency.
+    let (_, other) = create_integration(&app, AGENCY, "Other", &["users.readonly"]).await;
+    assert_eq!(get_with_headers(&app, "/v2/users/", &other).await.0, 200);
+    assert_eq!(get_with_headers(&app, "/v2/users/", &other).await.0, 429, "seven requests today");
+}

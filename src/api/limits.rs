@@ -1,0 +1,131 @@
+//! Rate limits (SPEC §4): a burst limit per integration (not per token, so a rotation keeps
+//! the counter), 100 requests per 10 s by default, and a daily limit shared by every
+//! integration of one agency or sub-account, 200,000 by default. Fixed windows, counted
+//! in this process.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use actix_web::HttpMessage as _;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// The configured limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests per interval per integration.
+    pub burst: u64,
+    /// The burst interval, in milliseconds.
+    pub interval_ms: i64,
+    /// Requests per UTC day per agency or sub-account.
+    pub daily: u64,
+}
+
+/// Where a request stands against the limits; becomes the `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The limits.
+    pub limits: Limits,
+    /// Requests left in this burst interval.
+    pub remaining: u64,
+    /// Requests left today.
+    pub daily_remaining: u64,
+    /// Whether this request is over a limit.
+    pub exceeded: bool,
+}
+
+impl Standing {
+    fn headers(self) -> [(&'static str, String); 5] {
+        [
+            ("x-ratelimit-limit-daily", self.limits.daily.to_string()),
+            ("x-ratelimit-daily-remaining", self.daily_remaining.to_string()),
+            ("x-ratelimit-interval-milliseconds", self.limits.interval_ms.to_string()),
+            ("x-ratelimit-max", self.limits.burst.to_string()),
+            ("x-ratelimit-remaining", self.remaining.to_string()),
+        ]
+    }
+}
+
+/// Counts requests in fixed windows, in this process.
+#[derive(Clone)]
+pub struct RateLimiter {
+    limits: Limits,
+    windows: Arc<Mutex<HashMap<(Uuid, i64), u64>>>,
+}
+
+impl RateLimiter {
+    /// A limiter with these limits.
+    pub fn new(limits: Limits) -> Self {
+        Self { limits, windows: Arc::new(Mutex::new(HashMap::new())) }
+    }
+
+    /// Counts one request of `integration` (owned by `owner`) at `now`.
+    pub fn hit(&self, integration: Uuid, owner: Uuid, now: DateTime<Utc>) -> Standing {
+        let burst_window = now.timestamp_millis().div_euclid(self.limits.interval_ms);
+        // Day numbers are negative so they never collide with burst windows of the same id.
+        let day = -(now.timestamp().div_euclid(86_400) + 1);
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        if windows.len() > 100_000 {
+            windows.retain(|(_, window), _| *window == day || *window >= burst_window - 1);
+        }
+        let burst = windows.entry((integration, burst_window)).or_insert(0);
+        *burst += 1;
+        let burst = *burst;
+        let daily = windows.entry((owner, day)).or_insert(0);
+        *daily += 1;
+        let daily = *daily;
+        Standing {
+            limits: self.limits,
+            remaining: self.limits.burst.saturating_sub(burst),
+            daily_remaining: self.limits.daily.saturating_sub(daily),
+            exceeded: burst > self.limits.burst || daily > self.limits.daily,
+        }
+    }
+}
+
+/// Copies the request's [`Standing`] (set when its token was verified) into the
+/// `X-RateLimit-*` headers of the response, errors included.
+pub async fn headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let standing = response.request().extensions().get::<Standing>().copied();
+    if let Some(standing) = standing {
+        for (name, value) in standing.headers() {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(HeaderName::from_static(name), value);
+            }
+        }
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone as _};
+
+    use super::*;
+
+    const LIMITS: Limits = Limits { burst: 3, interval_ms: 10_000, daily: 5 };
+
+    #[test]
+    fn the_burst_window_resets_and_the_daily_one_is_shared_by_the_owner() {
+        let limiter = RateLimiter::new(LIMITS);
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().expect("date");
+        let (first, second, owner) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(9));
+        let standings: Vec<Standing> = (0..4).map(|_| limiter.hit(first, owner, start)).collect();
+        assert_eq!(standings.iter().map(|s| s.remaining).collect::<Vec<_>>(), [2, 1, 0, 0]);
+        assert!(!standings[2].exceeded && standings[3].exceeded);
+        let later = start + Duration::seconds(10);
+        let next = limiter.hit(first, owner, later);
+        assert!(!next.exceeded && next.remaining == 2, "a new interval");
+        assert_eq!(next.daily_remaining, 0, "five requests today");
+        assert!(limiter.hit(second, owner, later).exceeded, "the daily limit is the owner's");
+        assert!(!limiter.hit(second, owner, start + Duration::days(1)).exceeded, "a new day");
+    }
+}
