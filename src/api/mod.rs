@@ -12,6 +12,9 @@ pub mod introspect;
 pub mod limits;
 pub mod resources;
 pub mod usage;
+pub mod writes;
+
+use std::borrow::Cow;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
@@ -23,12 +26,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v2")
             .wrap(actix_web::middleware::from_fn(limits::headers))
             .route("/oauth/token-info", web::get().to(resources::token_info))
+            .app_data(web::JsonConfig::default().limit(crate::startup::BODY_LIMIT).error_handler(
+                |error, _| ApiError::invalid(format!("The JSON body is invalid: {error}")).into(),
+            ))
             .route("/companies/{company_id}", web::get().to(resources::company))
             .route("/locations/search", web::get().to(resources::search_locations))
-            .route("/locations/{location_id}", web::get().to(resources::location))
-            .route("/users/", web::get().to(resources::users))
-            .route("/users", web::get().to(resources::users))
-            .route("/users/{user_id}", web::get().to(resources::user)),
+            .route("/locations", web::post().to(writes::create_location))
+            .route("/locations/", web::post().to(writes::create_location))
+            .service(
+                web::resource("/locations/{location_id}")
+                    .route(web::get().to(resources::location))
+                    .route(web::put().to(writes::update_location))
+                    .route(web::delete().to(writes::delete_location)),
+            )
+            .service(
+                web::resource(["/users/", "/users"])
+                    .route(web::get().to(resources::users))
+                    .route(web::post().to(writes::create_user)),
+            )
+            .service(
+                web::resource("/users/{user_id}")
+                    .route(web::get().to(resources::user))
+                    .route(web::put().to(writes::update_user))
+                    .route(web::delete().to(writes::delete_user)),
+            ),
     );
 }
 
@@ -37,44 +58,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[error("{message}")]
 pub struct ApiError {
     status: StatusCode,
-    message: &'static str,
+    message: Cow<'static, str>,
 }
 
 impl ApiError {
     /// No usable token: missing, malformed, bad checksum, unknown, revoked, expired, or
     /// its integration deleted.
     pub const fn unauthorized(message: &'static str) -> Self {
-        Self { status: StatusCode::UNAUTHORIZED, message }
+        Self { status: StatusCode::UNAUTHORIZED, message: Cow::Borrowed(message) }
+    }
+
+    /// Invalid input: 422 with what to fix.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: Cow::Owned(message.into()) }
+    }
+
+    const fn fixed(status: StatusCode, message: &'static str) -> Self {
+        Self { status, message: Cow::Borrowed(message) }
     }
 
     /// The token lacks the endpoint's scope.
-    pub const SCOPE: Self =
-        Self { status: StatusCode::FORBIDDEN, message: "The token is not authorized for this scope" };
+    pub const SCOPE: Self = Self::fixed(StatusCode::FORBIDDEN, "The token is not authorized for this scope");
 
     /// The resource is outside the token's agency or sub-account.
     pub const LOCATION: Self =
-        Self { status: StatusCode::FORBIDDEN, message: "The token does not have access to this location" };
+        Self::fixed(StatusCode::FORBIDDEN, "The token does not have access to this location");
 
     /// No such resource (within reach).
-    pub const NOT_FOUND: Self = Self { status: StatusCode::NOT_FOUND, message: "Not found" };
+    pub const NOT_FOUND: Self = Self::fixed(StatusCode::NOT_FOUND, "Not found");
 
     /// The database cannot be reached.
     pub const UNAVAILABLE: Self =
-        Self { status: StatusCode::SERVICE_UNAVAILABLE, message: "The service is temporarily unavailable" };
+        Self::fixed(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable");
 
     /// Over a rate limit.
-    pub const TOO_MANY: Self = Self { status: StatusCode::TOO_MANY_REQUESTS, message: "Too many requests" };
+    pub const TOO_MANY: Self = Self::fixed(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
 
     /// Anything unexpected (logged).
-    pub const INTERNAL: Self =
-        Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "Internal server error" };
+    pub const INTERNAL: Self = Self::fixed(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody {
+struct ErrorBody<'a> {
     status_code: u16,
-    message: &'static str,
+    message: &'a str,
 }
 
 impl ResponseError for ApiError {
@@ -87,7 +115,7 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(ErrorBody { status_code: self.status.as_u16(), message: self.message })
+        response.json(ErrorBody { status_code: self.status.as_u16(), message: &self.message })
     }
 }
 

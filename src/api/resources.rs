@@ -48,9 +48,10 @@ pub async fn company(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "company": { "id": agency.id, "name": agency.name } })))
 }
 
+/// A location as the API shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location {
+pub struct Location {
     id: SubAccountId,
     company_id: AgencyId,
     name: String,
@@ -119,9 +120,10 @@ pub async fn search_locations(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "locations": page, "total": total })))
 }
 
+/// A user as the API shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ApiUser {
+pub struct ApiUser {
     id: UserId,
     name: String,
     email: String,

@@ -83,3 +83,16 @@ pub fn set_labs_private_integrations(
     }
     .map(drop)
 }
+
+/// Renames a sub-account.
+pub fn rename_sub_account(conn: &mut PgConnection, id: SubAccountId, name: &DisplayName) -> QueryResult<()> {
+    diesel::update(sub_accounts::table.find(id))
+        .set(sub_accounts::name.eq(name.as_str()))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes a sub-account; its memberships and integrations (with their tokens) go with it.
+pub fn delete_sub_account(conn: &mut PgConnection, id: SubAccountId) -> QueryResult<()> {
+    diesel::delete(sub_accounts::table.find(id)).execute(conn).map(drop)
+}

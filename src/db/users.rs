@@ -285,3 +285,13 @@ pub fn count_team_managers(conn: &mut PgConnection, agency_id: AgencyId) -> Quer
         .count()
         .get_result(conn)
 }
+
+/// Renames a user.
+pub fn rename(conn: &mut PgConnection, id: UserId, name: &DisplayName) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::name.eq(name.as_str())).execute(conn).map(drop)
+}
+
+/// Deletes a user; their sessions and memberships go with them.
+pub fn delete(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
+    diesel::delete(users::table.find(id)).execute(conn).map(drop)
+}

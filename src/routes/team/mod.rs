@@ -65,8 +65,9 @@ fn title(page: &SettingsPage) -> &'static str {
     if page.context.sub_account_id().is_some() { "My Staff" } else { "Team" }
 }
 
-/// "The last team manager" guard, checked inside the transaction after a change.
-fn keep_a_team_manager(
+/// "The last team manager" guard, checked inside the transaction after a change (the
+/// dashboard and the API both use it).
+pub fn keep_a_team_manager(
     conn: &mut diesel::PgConnection,
     agency: crate::domain::ids::AgencyId,
 ) -> AppResult<()> {
