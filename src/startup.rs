@@ -70,7 +70,10 @@ impl Application {
         let sealer = RevealSealer::new(secret.as_deref());
         let usage = crate::api::usage::UsageRecorder::default();
         let limiter = crate::api::limits::RateLimiter::new(config.rate_limits);
-        let state = AppState { config, db, clock, passwords, catalog, digester, sealer, limiter, usage };
+        let tokens = crate::api::cache::TokenCache::new();
+        db::notify::spawn_listener(config.database_url.clone(), tokens.subscriber());
+        let state =
+            AppState { config, db, clock, passwords, catalog, digester, sealer, tokens, limiter, usage };
         let setup_link = issue_setup_link(&state).await?;
         spawn_sweeper(state.clone());
         spawn_usage_flusher(state.clone());

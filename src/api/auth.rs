@@ -52,13 +52,25 @@ impl FromRequest for Caller {
                 TokenSecret::parse(text).map_err(|_| ApiError::unauthorized("The token is malformed"))?;
             let digest = state.digester.digest(&token);
             let now = state.clock.now();
-            let found = state
-                .db
-                .run(move |conn| Ok(db::integrations::find_usable_by_digest(conn, &digest, now)?))
-                .await
-                .map_err(ApiError::from)?;
-            let (integration, token) =
-                found.ok_or(ApiError::unauthorized("The token is invalid, revoked or expired"))?;
+            let lookup = match state.tokens.get(&digest) {
+                Some(hit) => hit,
+                None => {
+                    let generation = state.tokens.generation();
+                    let key = digest.clone();
+                    let found = state
+                        .db
+                        .run(move |conn| Ok(db::integrations::find_by_digest(conn, &key)?))
+                        .await
+                        .map_err(ApiError::from)?
+                        .map(std::sync::Arc::new);
+                    state.tokens.insert(digest, found.clone(), generation);
+                    found
+                }
+            };
+            let entry = lookup
+                .filter(|entry| db::integrations::usable(&entry.0, &entry.1, now))
+                .ok_or(ApiError::unauthorized("The token is invalid, revoked or expired"))?;
+            let (integration, token) = (&entry.0, &entry.1);
             state.usage.record(token.id, now, client::ip(&req));
             let owner = integration.sub_account_id.map_or(integration.agency_id.0, |sub| sub.0);
             let standing = state.limiter.hit(integration.id.0, owner, now);
@@ -70,7 +82,7 @@ impl FromRequest for Caller {
                 integration_id: integration.id,
                 scopes: integration.scope_names(),
                 owner: Owner { agency_id: integration.agency_id, sub_account_id: integration.sub_account_id },
-                name: integration.name,
+                name: integration.name.clone(),
                 expires_at: token.expires_at,
                 issued_at: token.created_at,
             })

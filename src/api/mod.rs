@@ -8,6 +8,7 @@
 //! resource being inside the token's agency or sub-account.
 
 pub mod auth;
+pub mod cache;
 pub mod introspect;
 pub mod limits;
 pub mod resources;

@@ -3,6 +3,7 @@
 //! team", "Manage staff" or a private-integration permission, and the agency always keeps
 //! an active team manager. Every change is audited as done by the integration.
 
+use crate::db::notify::Change;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -137,6 +138,7 @@ pub async fn delete_location(
             Ok(())
         })
         .await?;
+    state.tokens.changed(Change::Everything);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "succeeded": true })))
 }
 

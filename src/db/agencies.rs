@@ -94,5 +94,6 @@ pub fn rename_sub_account(conn: &mut PgConnection, id: SubAccountId, name: &Disp
 
 /// Deletes a sub-account; its memberships and integrations (with their tokens) go with it.
 pub fn delete_sub_account(conn: &mut PgConnection, id: SubAccountId) -> QueryResult<()> {
-    diesel::delete(sub_accounts::table.find(id)).execute(conn).map(drop)
+    diesel::delete(sub_accounts::table.find(id)).execute(conn)?;
+    super::notify::everything_changed(conn)
 }

@@ -221,15 +221,16 @@ pub fn update(
             integrations::scopes.eq(scopes),
             integrations::updated_at.eq(now),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    super::notify::integration_changed(conn, id)
 }
 
 /// Marks an integration deleted and revokes every token it has.
 #[tracing::instrument(skip_all, fields(%id))]
 pub fn delete(conn: &mut PgConnection, id: IntegrationId, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(integrations::table.find(id)).set(integrations::deleted_at.eq(now)).execute(conn)?;
-    revoke_all(conn, id, now)
+    revoke_all(conn, id, now)?;
+    super::notify::integration_changed(conn, id)
 }
 
 /// Revokes every live token of an integration.
@@ -304,26 +305,33 @@ pub fn apply(
     if let Some(token) = new_token {
         insert_token(conn, id, token, now)?;
     }
-    Ok(())
+    super::notify::integration_changed(conn, id)
 }
 
-/// The integration a token digest authenticates for at `now`, if any: the token is not
-/// revoked, not past its expiry, and its integration is not deleted.
+/// The token of this digest with its integration, whatever their state.
+pub fn find_by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<(Integration, Token)>> {
+    integration_tokens::table
+        .inner_join(integrations::table)
+        .filter(integration_tokens::digest.eq(digest))
+        .select((Integration::as_select(), Token::as_select()))
+        .first::<(Integration, Token)>(conn)
+        .optional()
+}
+
+/// Whether a token authenticates at `now`: not revoked, not past its expiry, its
+/// integration not deleted. Decided at use time, cached or not.
+pub fn usable(integration: &Integration, token: &Token, now: DateTime<Utc>) -> bool {
+    integration.deleted_at.is_none()
+        && TokenState::from_db(&token.state, token.expires_at).is_some_and(|state| state.usable_at(now))
+}
+
+/// The integration a token digest authenticates for at `now`, if any.
 pub fn find_usable_by_digest(
     conn: &mut PgConnection,
     digest: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<Option<(Integration, Token)>> {
-    let found = integration_tokens::table
-        .inner_join(integrations::table)
-        .filter(integration_tokens::digest.eq(digest))
-        .filter(integrations::deleted_at.is_null())
-        .select((Integration::as_select(), Token::as_select()))
-        .first::<(Integration, Token)>(conn)
-        .optional()?;
-    Ok(found.filter(|(_, token)| {
-        TokenState::from_db(&token.state, token.expires_at).is_some_and(|state| state.usable_at(now))
-    }))
+    Ok(find_by_digest(conn, digest)?.filter(|(integration, token)| usable(integration, token, now)))
 }
 
 /// Records a token's last use, keeping the newest.

@@ -38,6 +38,8 @@ pub struct AppState {
     pub digester: TokenDigester,
     /// Sealing of tokens awaiting their one reveal.
     pub sealer: RevealSealer,
+    /// The token cache of this instance.
+    pub tokens: crate::api::cache::TokenCache,
     /// API rate limits.
     pub limiter: crate::api::limits::RateLimiter,
     /// Last use of tokens, written in batches.

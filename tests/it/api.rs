@@ -560,3 +560,102 @@ async fn sub_account_tokens_write_only_their_own_staff() {
         403
     );
 }
+
+/// Polls `check` for up to `within`; true as soon as it holds.
+async fn eventually(within: std::time::Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_on_one_instance_reaches_another_instances_cache_within_a_second() {
+    let first = TestApp::spawn().await;
+    seed(&mut first.conn());
+    let second = TestApp::spawn_with(crate::support::Options {
+        env: vec![],
+        database: None,
+        database_url: Some(first.db.url()),
+    })
+    .await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) =
+        create_integration(&first, AGENCY, "CRM", &["users.readonly", "locations.readonly"]).await;
+    let api = Api::new(&second);
+    // Warm the second instance's cache.
+    assert_eq!(api.get("/v2/locations/search", Some(&token)).await.0, 200);
+    assert_eq!(api.get("/v2/locations/search", Some(&token)).await.0, 200);
+
+    // A scope edit on the first instance applies on the second.
+    first.get(&format!("{detail}/edit")).await;
+    first.post_form(&format!("{detail}/edit"), &[("name", "CRM"), ("description", "")]).await;
+    first.get(&format!("{detail}/edit/scopes")).await;
+    first
+        .post_form(&format!("{detail}/edit/scopes"), &[("scopes", "users.readonly"), ("step", "save")])
+        .await;
+    let one_second = std::time::Duration::from_secs(1);
+    assert!(
+        eventually(one_second, async || api.get("/v2/locations/search", Some(&token)).await.0 == 403).await
+    );
+
+    // A revocation on the first instance applies on the second.
+    assert_eq!(api.get("/v2/users/", Some(&token)).await.0, 200);
+    first.get(&format!("{detail}/rotate-now")).await;
+    first.post_form(&format!("{detail}/rotate-now"), &[]).await;
+    assert!(eventually(one_second, async || api.get("/v2/users/", Some(&token)).await.0 == 401).await);
+}
+
+#[tokio::test]
+async fn expiry_is_checked_at_every_request_even_from_the_cache() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, old) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+    app.get(&format!("{detail}/rotate-later")).await;
+    app.post_form(&format!("{detail}/rotate-later"), &[]).await;
+    let api = Api::new(&app);
+    assert_eq!(api.get("/v2/users/", Some(&old)).await.0, 200, "cached now");
+    app.clock.advance(Duration::days(7) - Duration::seconds(1));
+    assert_eq!(api.get("/v2/users/", Some(&old)).await.0, 200);
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        api.get("/v2/users/", Some(&old)).await.0,
+        401,
+        "expired at that instant, no notification needed"
+    );
+}
+
+#[tokio::test]
+async fn after_the_listener_reconnects_the_cache_is_flushed() {
+    let proxy = crate::support::proxy::Proxy::start().await;
+    let first = TestApp::spawn().await;
+    seed(&mut first.conn());
+    let second = TestApp::spawn_with(crate::support::Options {
+        env: vec![],
+        database: None,
+        database_url: Some(proxy.url(&first.db.name)),
+    })
+    .await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) = create_integration(&first, AGENCY, "CRM", &["users.readonly"]).await;
+    let api = Api::new(&second);
+    assert_eq!(api.get("/v2/users/", Some(&token)).await.0, 200);
+
+    // The second instance's connections drop; the notification of this revocation is lost.
+    proxy.cut();
+    first.get(&format!("{detail}/rotate-now")).await;
+    first.post_form(&format!("{detail}/rotate-now"), &[]).await;
+    proxy.restore();
+    let three_seconds = std::time::Duration::from_secs(3);
+    assert!(
+        eventually(three_seconds, async || api.get("/v2/users/", Some(&token)).await.0 == 401).await,
+        "the reconnecting listener flushes everything"
+    );
+}

@@ -1,6 +1,7 @@
 //! `GET/POST …/private-integrations/{id}/delete`: a confirmation naming the integration,
 //! then every token stops working at once.
 
+use crate::db::notify::Change;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -69,6 +70,7 @@ pub async fn submit(
             Ok::<_, AppError>(integration.name)
         })
         .await?;
+    state.tokens.changed(Change::Integration(id));
     page.me
         .session
         .flash(FlashKind::Success, format!("Integration “{name}” deleted. Its tokens no longer work."))?;

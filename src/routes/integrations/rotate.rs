@@ -3,6 +3,7 @@
 //! the integration's row, so that double submits and two admins clicking at once yield
 //! one coherent result.
 
+use crate::db::notify::Change;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -174,6 +175,8 @@ async fn act(
             Ok::<_, AppError>(Ok(integration.name))
         })
         .await?;
+    // This instance forgets at once; the others hear it through NOTIFY.
+    state.tokens.changed(Change::Integration(id));
     let session = &page.me.session;
     let url = integration_url(page.context, id);
     let name = match outcome {

@@ -2,6 +2,7 @@
 //! **Create**) and for editing (→ **Update**). What was typed lives in a session draft
 //! between the steps, so going back keeps it and nothing needs JavaScript.
 
+use crate::db::notify::Change;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -460,6 +461,7 @@ pub async fn submit_edit_scopes(
             Ok::<_, AppError>(())
         })
         .await?;
+    state.tokens.changed(Change::Integration(id));
     session.remove(DRAFT);
     session.flash(
         FlashKind::Success,
