@@ -41,6 +41,9 @@ pub struct Config {
     /// integration, default 100 per 10 s; `RATE_LIMIT_DAILY` per agency or sub-account,
     /// default 200,000).
     pub rate_limits: crate::api::limits::Limits,
+    /// Redis for rate-limit counters shared by every instance (`REDIS_URL`); without it
+    /// each instance counts on its own.
+    pub redis_url: Option<String>,
     /// How long the old token keeps working after **Rotate and expire this token later**
     /// (`ROTATION_OVERLAP_HOURS`, default 168: seven days).
     pub rotation_overlap: chrono::Duration,
@@ -142,6 +145,7 @@ impl Config {
             workers,
             resource_server_secret,
             rate_limits,
+            redis_url: get("REDIS_URL"),
             rotation_overlap,
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
         })

@@ -69,7 +69,10 @@ impl Application {
         let digester = TokenDigester::new(secret.as_deref());
         let sealer = RevealSealer::new(secret.as_deref());
         let usage = crate::api::usage::UsageRecorder::default();
-        let limiter = crate::api::limits::RateLimiter::new(config.rate_limits);
+        let limiter = match &config.redis_url {
+            Some(url) => crate::api::limits::RateLimiter::with_redis(config.rate_limits, url).await?,
+            None => crate::api::limits::RateLimiter::new(config.rate_limits),
+        };
         let tokens = crate::api::cache::TokenCache::new();
         db::notify::spawn_listener(config.database_url.clone(), tokens.subscriber());
         let state =

@@ -73,7 +73,7 @@ impl FromRequest for Caller {
             let (integration, token) = (&entry.0, &entry.1);
             state.usage.record(token.id, now, client::ip(&req));
             let owner = integration.sub_account_id.map_or(integration.agency_id.0, |sub| sub.0);
-            let standing = state.limiter.hit(integration.id.0, owner, now);
+            let standing = state.limiter.hit(integration.id.0, owner, now).await;
             req.extensions_mut().insert(standing);
             if standing.exceeded {
                 return Err(ApiError::TOO_MANY);

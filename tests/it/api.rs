@@ -659,3 +659,43 @@ async fn after_the_listener_reconnects_the_cache_is_flushed() {
         "the reconnecting listener flushes everything"
     );
 }
+
+#[tokio::test]
+async fn with_redis_several_instances_enforce_one_limit() {
+    let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let env = vec![("RATE_LIMIT_BURST", "3".to_owned()), ("REDIS_URL", redis.clone())];
+    let first =
+        TestApp::spawn_with(crate::support::Options { env: env.clone(), database: None, database_url: None })
+            .await;
+    seed(&mut first.conn());
+    let second = TestApp::spawn_with(crate::support::Options {
+        env,
+        database: None,
+        database_url: Some(first.db.url()),
+    })
+    .await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) = create_integration(&first, AGENCY, "CRM", &["users.readonly"]).await;
+    assert_eq!(get_with_headers(&first, "/v2/users/", &token).await.0, 200);
+    assert_eq!(get_with_headers(&second, "/v2/users/", &token).await.0, 200);
+    let (status, headers) = get_with_headers(&first, "/v2/users/", &token).await;
+    assert_eq!((status, header(&headers, "x-ratelimit-remaining")), (200, "0".to_owned()));
+    assert_eq!(get_with_headers(&second, "/v2/users/", &token).await.0, 429, "the count is shared");
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_stops_the_start_with_a_clear_error() {
+    let db = crate::support::TestDatabase::new();
+    let url = db.url();
+    let config = private_integrations::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "BIND" => Some("127.0.0.1:0".to_owned()),
+        "REDIS_URL" => Some("redis://127.0.0.1:1".to_owned()),
+        _ => None,
+    })
+    .expect("config");
+    let clock = std::sync::Arc::new(private_integrations::clock::ManualClock::new(chrono::Utc::now()));
+    let error =
+        private_integrations::startup::Application::build(config, clock).await.err().expect("refused");
+    assert!(error.to_string().contains("cannot reach Redis at REDIS_URL"), "{error}");
+}
