@@ -14,10 +14,30 @@ use crate::domain::token::TokenSecret;
 use crate::web::AppState;
 
 /// The form of an introspection request.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct IntrospectionForm {
+    /// The token to check.
     #[serde(default)]
     token: String,
+}
+
+/// RFC 7662's answer; only `active` for an inactive token.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Introspection {
+    /// Whether the token authenticates now.
+    pub active: bool,
+    /// Space-separated scopes.
+    pub scope: Option<String>,
+    /// The integration's id.
+    pub client_id: Option<uuid::Uuid>,
+    /// The owner: the sub-account's id, or the agency's.
+    pub sub: Option<uuid::Uuid>,
+    /// Issued at (Unix seconds).
+    pub iat: Option<i64>,
+    /// Expires at (Unix seconds), for the old token of a rotation.
+    pub exp: Option<i64>,
+    /// Always `Bearer`.
+    pub token_type: Option<String>,
 }
 
 fn authenticated(req: &HttpRequest, state: &AppState) -> bool {
@@ -32,6 +52,13 @@ fn authenticated(req: &HttpRequest, state: &AppState) -> bool {
 }
 
 /// The endpoint.
+#[utoipa::path(
+    post, path = "/oauth/introspect", tag = "OAuth",
+    description = "RFC 7662 introspection for API gateways, authenticated with the resource-server secret (`Authorization: Bearer <RESOURCE_SERVER_SECRET>`).",
+    request_body(content = IntrospectionForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = Introspection), (status = 401, description = "Wrong or missing resource-server secret")),
+    security(("resource_server" = []))
+)]
 pub async fn introspect(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cache;
 pub mod introspect;
 pub mod limits;
+pub mod openapi;
 pub mod resources;
 pub mod usage;
 pub mod writes;
@@ -23,35 +24,37 @@ use serde::Serialize;
 
 /// Registers the API routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/oauth/introspect", web::post().to(introspect::introspect)).service(
-        web::scope("/v2")
-            .wrap(actix_web::middleware::from_fn(limits::headers))
-            .route("/oauth/token-info", web::get().to(resources::token_info))
-            .app_data(web::JsonConfig::default().limit(crate::startup::BODY_LIMIT).error_handler(
-                |error, _| ApiError::invalid(format!("The JSON body is invalid: {error}")).into(),
-            ))
-            .route("/companies/{company_id}", web::get().to(resources::company))
-            .route("/locations/search", web::get().to(resources::search_locations))
-            .route("/locations", web::post().to(writes::create_location))
-            .route("/locations/", web::post().to(writes::create_location))
-            .service(
-                web::resource("/locations/{location_id}")
-                    .route(web::get().to(resources::location))
-                    .route(web::put().to(writes::update_location))
-                    .route(web::delete().to(writes::delete_location)),
-            )
-            .service(
-                web::resource(["/users/", "/users"])
-                    .route(web::get().to(resources::users))
-                    .route(web::post().to(writes::create_user)),
-            )
-            .service(
-                web::resource("/users/{user_id}")
-                    .route(web::get().to(resources::user))
-                    .route(web::put().to(writes::update_user))
-                    .route(web::delete().to(writes::delete_user)),
-            ),
-    );
+    cfg.route("/openapi.json", web::get().to(openapi::document))
+        .route("/oauth/introspect", web::post().to(introspect::introspect))
+        .service(
+            web::scope("/v2")
+                .wrap(actix_web::middleware::from_fn(limits::headers))
+                .route("/oauth/token-info", web::get().to(resources::token_info))
+                .app_data(web::JsonConfig::default().limit(crate::startup::BODY_LIMIT).error_handler(
+                    |error, _| ApiError::invalid(format!("The JSON body is invalid: {error}")).into(),
+                ))
+                .route("/companies/{company_id}", web::get().to(resources::company))
+                .route("/locations/search", web::get().to(resources::search_locations))
+                .route("/locations", web::post().to(writes::create_location))
+                .route("/locations/", web::post().to(writes::create_location))
+                .service(
+                    web::resource("/locations/{location_id}")
+                        .route(web::get().to(resources::location))
+                        .route(web::put().to(writes::update_location))
+                        .route(web::delete().to(writes::delete_location)),
+                )
+                .service(
+                    web::resource(["/users/", "/users"])
+                        .route(web::get().to(resources::users))
+                        .route(web::post().to(writes::create_user)),
+                )
+                .service(
+                    web::resource("/users/{user_id}")
+                        .route(web::get().to(resources::user))
+                        .route(web::put().to(writes::update_user))
+                        .route(web::delete().to(writes::delete_user)),
+                ),
+        );
 }
 
 /// An API failure, answered as `{statusCode, message}`.
@@ -99,11 +102,14 @@ impl ApiError {
     pub const INTERNAL: Self = Self::fixed(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
 }
 
-#[derive(Serialize)]
+/// Every API error: `{"statusCode": 403, "message": "…"}`.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
-    status_code: u16,
-    message: &'a str,
+pub struct ErrorBody {
+    /// The HTTP status.
+    pub status_code: u16,
+    /// What went wrong.
+    pub message: String,
 }
 
 impl ResponseError for ApiError {
@@ -116,7 +122,7 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(ErrorBody { status_code: self.status.as_u16(), message: &self.message })
+        response.json(ErrorBody { status_code: self.status.as_u16(), message: self.message.to_string() })
     }
 }
 

@@ -1,31 +1,69 @@
 //! The `/v2` resources of this system, HighLevel-shaped, read side.
 
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::{ApiError, ApiResult};
+use super::{ApiError, ApiResult, ErrorBody};
 use crate::db;
 use crate::domain::ids::{AgencyId, SubAccountId, UserId};
 use crate::web::AppState;
 
+/// Whose integration a token belongs to.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenOwner {
+    /// `agency` or `sub-account`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The agency's or sub-account's id.
+    pub id: Uuid,
+    /// The agency, for a sub-account's integration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<Uuid>,
+}
+
+/// The calling token's integration.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    /// The integration's id.
+    pub integration_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Whose it is.
+    pub owner: TokenOwner,
+    /// The scopes it holds.
+    pub scopes: Vec<String>,
+    /// When the calling token was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When the calling token stops working (the old token of a rotation), else null.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// `GET /v2/oauth/token-info`: the calling token's own integration.
+#[utoipa::path(
+    get, path = "/v2/oauth/token-info", tag = "OAuth",
+    description = "The calling token's integration, owner, scopes and expiry. Any valid token.",
+    responses((status = 200, body = TokenInfo), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn token_info(caller: Caller) -> HttpResponse {
     let owner = match caller.owner.sub_account_id {
-        None => serde_json::json!({ "type": "agency", "id": caller.owner.agency_id }),
-        Some(id) => {
-            serde_json::json!({ "type": "sub-account", "id": id, "companyId": caller.owner.agency_id })
-        }
+        None => TokenOwner { kind: "agency", id: caller.owner.agency_id.0, company_id: None },
+        Some(id) => TokenOwner { kind: "sub-account", id: id.0, company_id: Some(caller.owner.agency_id.0) },
     };
-    HttpResponse::Ok().json(serde_json::json!({
-        "integrationId": caller.integration_id,
-        "name": caller.name,
-        "owner": owner,
-        "scopes": caller.scopes,
-        "issuedAt": caller.issued_at,
-        "expiresAt": caller.expires_at,
-    }))
+    HttpResponse::Ok().json(TokenInfo {
+        integration_id: caller.integration_id.0,
+        name: caller.name,
+        owner,
+        scopes: caller.scopes,
+        issued_at: caller.issued_at,
+        expires_at: caller.expires_at,
+    })
 }
 
 fn parse<T: std::str::FromStr>(text: &str) -> ApiResult<T> {
@@ -33,7 +71,30 @@ fn parse<T: std::str::FromStr>(text: &str) -> ApiResult<T> {
     text.parse().map_err(|_| ApiError::NOT_FOUND)
 }
 
+/// An agency, as HighLevel calls it.
+#[derive(Serialize, ToSchema)]
+pub struct Company {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+}
+
+/// `{"company": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct CompanyResponse {
+    /// The company.
+    pub company: Company,
+}
+
 /// `GET /v2/companies/{id}` (companies.readonly): the token's own agency.
+#[utoipa::path(
+    get, path = "/v2/companies/{company_id}", tag = "Companies",
+    description = "Scope: `companies.readonly`. The token's own agency.",
+    params(("company_id" = Uuid, Path, description = "The agency's id")),
+    responses((status = 200, body = CompanyResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn company(
     caller: Caller,
     state: web::Data<AppState>,
@@ -45,16 +106,34 @@ pub async fn company(
         return Err(ApiError::LOCATION);
     }
     let agency = state.db.run(move |conn| Ok(db::agencies::find(conn, id)?)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "company": { "id": agency.id, "name": agency.name } })))
+    Ok(HttpResponse::Ok().json(CompanyResponse { company: Company { id: agency.id.0, name: agency.name } }))
 }
 
-/// A location as the API shows it.
-#[derive(Serialize)]
+/// A location (sub-account) as the API shows it.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
+    #[schema(value_type = Uuid)]
     id: SubAccountId,
+    #[schema(value_type = Uuid)]
     company_id: AgencyId,
     name: String,
+}
+
+/// `{"location": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct LocationResponse {
+    /// The location.
+    pub location: Location,
+}
+
+/// A page of locations.
+#[derive(Serialize, ToSchema)]
+pub struct LocationList {
+    /// This page.
+    pub locations: Vec<Location>,
+    /// How many there are in all.
+    pub total: usize,
 }
 
 impl From<db::models::SubAccount> for Location {
@@ -64,6 +143,13 @@ impl From<db::models::SubAccount> for Location {
 }
 
 /// `GET /v2/locations/{id}` (locations.readonly).
+#[utoipa::path(
+    get, path = "/v2/locations/{location_id}", tag = "Locations",
+    description = "Scope: `locations.readonly`. A sub-account of the token's agency, or the token's own sub-account.",
+    params(("location_id" = Uuid, Path, description = "The sub-account's id")),
+    responses((status = 200, body = LocationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn location(
     caller: Caller,
     state: web::Data<AppState>,
@@ -78,14 +164,17 @@ pub async fn location(
         .ok()
         .ok_or(ApiError::LOCATION)?;
     caller.reach(found.id, found.agency_id)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "location": Location::from(found) })))
+    Ok(HttpResponse::Ok().json(LocationResponse { location: Location::from(found) }))
 }
 
 /// Paging of list endpoints.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// How many to skip (default 0).
     #[serde(default)]
     skip: Option<usize>,
+    /// How many to return (default 20, at most 100).
     #[serde(default)]
     limit: Option<usize>,
 }
@@ -103,6 +192,13 @@ impl Paging {
 
 /// `GET /v2/locations/search` (locations.readonly): the agency's sub-accounts for an
 /// agency token; only its own for a sub-account token.
+#[utoipa::path(
+    get, path = "/v2/locations/search", tag = "Locations",
+    description = "Scope: `locations.readonly`. The agency's sub-accounts (a sub-account token sees only its own).",
+    params(Paging),
+    responses((status = 200, body = LocationList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn search_locations(
     caller: Caller,
     state: web::Data<AppState>,
@@ -117,18 +213,37 @@ pub async fn search_locations(
         .map(Location::from)
         .collect();
     let (total, page) = paging.window(visible);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "locations": page, "total": total })))
+    Ok(HttpResponse::Ok().json(LocationList { locations: page, total }))
 }
 
 /// A user as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUser {
+    #[schema(value_type = Uuid)]
     id: UserId,
     name: String,
     email: String,
+    /// `agency_admin`, `agency_user`, `account_admin` or `account_user`.
     role: &'static str,
+    #[schema(value_type = Vec<Uuid>)]
     location_ids: Vec<SubAccountId>,
+}
+
+/// `{"user": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct UserResponse {
+    /// The user.
+    pub user: ApiUser,
+}
+
+/// A page of users.
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    /// This page.
+    pub users: Vec<ApiUser>,
+    /// How many there are in all.
+    pub total: usize,
 }
 
 impl From<db::users::Member> for ApiUser {
@@ -158,6 +273,13 @@ async fn visible_users(caller: &Caller, state: &AppState) -> ApiResult<Vec<ApiUs
 }
 
 /// `GET /v2/users/` (users.readonly): the agency's people, or a sub-account's staff.
+#[utoipa::path(
+    get, path = "/v2/users/", tag = "Users",
+    description = "Scope: `users.readonly`. The agency's people, or the sub-account's staff.",
+    params(Paging),
+    responses((status = 200, body = UserList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn users(
     caller: Caller,
     state: web::Data<AppState>,
@@ -165,10 +287,17 @@ pub async fn users(
 ) -> ApiResult<HttpResponse> {
     caller.require("users.readonly", &state)?;
     let (total, page) = paging.window(visible_users(&caller, &state).await?);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "users": page, "total": total })))
+    Ok(HttpResponse::Ok().json(UserList { users: page, total }))
 }
 
 /// `GET /v2/users/{id}` (users.readonly).
+#[utoipa::path(
+    get, path = "/v2/users/{user_id}", tag = "Users",
+    description = "Scope: `users.readonly`. One person within the token's reach.",
+    params(("user_id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn user(
     caller: Caller,
     state: web::Data<AppState>,
@@ -178,7 +307,7 @@ pub async fn user(
     let id: Uuid = parse(&path)?;
     let found = visible_users(&caller, &state).await?.into_iter().find(|user| user.id.0 == id);
     match found {
-        Some(user) => Ok(HttpResponse::Ok().json(serde_json::json!({ "user": user }))),
+        Some(user) => Ok(HttpResponse::Ok().json(UserResponse { user })),
         None => Err(ApiError::LOCATION),
     }
 }

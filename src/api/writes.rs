@@ -5,11 +5,12 @@
 
 use crate::db::notify::Change;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::resources::{ApiUser, Location};
-use super::{ApiError, ApiResult};
+use super::resources::{ApiUser, Location, LocationResponse, UserResponse};
+use super::{ApiError, ApiResult, ErrorBody};
 use crate::db::{self, audit::NewEvent, users::CreateUserError, users::NewPerson};
 use crate::domain::ids::{SubAccountId, UserId};
 use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
@@ -35,13 +36,28 @@ fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
 }
 
 /// Body of location writes.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LocationBody {
+    /// 1–100 characters.
     #[serde(default)]
     name: String,
 }
 
+/// `{"succeeded": true}`.
+#[derive(Serialize, ToSchema)]
+pub struct Succeeded {
+    /// Always true.
+    pub succeeded: bool,
+}
+
 /// `POST /v2/locations` (locations.write): a new sub-account of the token's agency.
+#[utoipa::path(
+    post, path = "/v2/locations", tag = "Locations",
+    description = "Scope: `locations.write` (agency tokens). A new sub-account of the token's agency.",
+    request_body = LocationBody,
+    responses((status = 201, body = LocationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn create_location(
     req: HttpRequest,
     caller: Caller,
@@ -67,7 +83,7 @@ pub async fn create_location(
             Ok(sub)
         })
         .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "location": Location::from(created) })))
+    Ok(HttpResponse::Created().json(LocationResponse { location: Location::from(created) }))
 }
 
 async fn reachable_location(
@@ -83,6 +99,14 @@ async fn reachable_location(
 }
 
 /// `PUT /v2/locations/{id}` (locations.write): rename.
+#[utoipa::path(
+    put, path = "/v2/locations/{location_id}", tag = "Locations",
+    description = "Scope: `locations.write`. Renames a sub-account within the token's reach.",
+    params(("location_id" = uuid::Uuid, Path, description = "The sub-account's id")),
+    request_body = LocationBody,
+    responses((status = 200, body = LocationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn update_location(
     req: HttpRequest,
     caller: Caller,
@@ -110,11 +134,18 @@ pub async fn update_location(
         })
         .await?;
     let location = db::models::SubAccount { name: renamed, ..found };
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "location": Location::from(location) })))
+    Ok(HttpResponse::Ok().json(LocationResponse { location: Location::from(location) }))
 }
 
 /// `DELETE /v2/locations/{id}` (locations.write): the sub-account, its memberships and its
 /// integrations (whose tokens stop working).
+#[utoipa::path(
+    delete, path = "/v2/locations/{location_id}", tag = "Locations",
+    description = "Scope: `locations.write`. Deletes a sub-account, its memberships and its integrations.",
+    params(("location_id" = uuid::Uuid, Path, description = "The sub-account's id")),
+    responses((status = 200, body = Succeeded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn delete_location(
     req: HttpRequest,
     caller: Caller,
@@ -139,17 +170,23 @@ pub async fn delete_location(
         })
         .await?;
     state.tokens.changed(Change::Everything);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "succeeded": true })))
+    Ok(HttpResponse::Ok().json(Succeeded { succeeded: true }))
 }
 
 /// Body of user writes; absent fields are left as they are on update.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserBody {
+    /// 1–100 characters (required to create).
     name: Option<String>,
+    /// Their sign-in (create only).
     email: Option<String>,
+    /// `agency_admin`, `agency_user`, `account_admin` or `account_user`.
     role: Option<String>,
+    /// Sub-accounts, for account roles.
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     location_ids: Option<Vec<SubAccountId>>,
+    /// An initial password, at least 12 characters (create only).
     password: Option<String>,
 }
 
@@ -201,6 +238,13 @@ async fn agency_subs(caller: &Caller, state: &AppState) -> ApiResult<Vec<SubAcco
 }
 
 /// `POST /v2/users` (users.write).
+#[utoipa::path(
+    post, path = "/v2/users", tag = "Users",
+    description = "Scope: `users.write`. A new person, without any permission; a sub-account's token gives only account roles in its sub-account.",
+    request_body = UserBody,
+    responses((status = 201, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn create_user(
     req: HttpRequest,
     caller: Caller,
@@ -245,7 +289,7 @@ pub async fn create_user(
         })
         .await?;
     let member = created.ok_or_else(|| ApiError::invalid("email: A user with this email already exists."))?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "user": ApiUser::from(member) })))
+    Ok(HttpResponse::Created().json(UserResponse { user: ApiUser::from(member) }))
 }
 
 async fn reachable_user(caller: &Caller, state: &AppState, path: &str) -> ApiResult<db::users::Member> {
@@ -262,6 +306,14 @@ async fn reachable_user(caller: &Caller, state: &AppState, path: &str) -> ApiRes
 
 /// `PUT /v2/users/{id}` (users.write): name, role and locations. A new role starts with
 /// no permission; the same role keeps what a person granted.
+#[utoipa::path(
+    put, path = "/v2/users/{user_id}", tag = "Users",
+    description = "Scope: `users.write`. Name, role and locations; a new role starts without permissions; the agency keeps a team manager.",
+    params(("user_id" = uuid::Uuid, Path, description = "The user's id")),
+    request_body = UserBody,
+    responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn update_user(
     req: HttpRequest,
     caller: Caller,
@@ -309,10 +361,17 @@ pub async fn update_user(
         })
         .await
         .map_err(refused)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "user": ApiUser::from(updated) })))
+    Ok(HttpResponse::Ok().json(UserResponse { user: ApiUser::from(updated) }))
 }
 
 /// `DELETE /v2/users/{id}` (users.write).
+#[utoipa::path(
+    delete, path = "/v2/users/{user_id}", tag = "Users",
+    description = "Scope: `users.write`. Deletes a person within the token's reach (never the last team manager).",
+    params(("user_id" = uuid::Uuid, Path, description = "The user's id")),
+    responses((status = 200, body = Succeeded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn delete_user(
     req: HttpRequest,
     caller: Caller,
@@ -338,7 +397,7 @@ pub async fn delete_user(
         })
         .await
         .map_err(refused)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "succeeded": true })))
+    Ok(HttpResponse::Ok().json(Succeeded { succeeded: true }))
 }
 
 /// A refused change is the caller's to fix: 422 with the reason.

@@ -699,3 +699,42 @@ async fn an_unreachable_redis_stops_the_start_with_a_clear_error() {
         private_integrations::startup::Application::build(config, clock).await.err().expect("refused");
     assert!(error.to_string().contains("cannot reach Redis at REDIS_URL"), "{error}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let document: serde_json::Value =
+        reqwest::get(format!("{}/openapi.json", app.address)).await.expect("get").json().await.expect("json");
+    assert!(document["openapi"].as_str().expect("version").starts_with("3."));
+    let mut operations: Vec<String> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().expect("item").keys().map(move |method| format!("{method} {path}"))
+        })
+        .collect();
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "delete /v2/locations/{location_id}",
+            "delete /v2/users/{user_id}",
+            "get /v2/companies/{company_id}",
+            "get /v2/locations/search",
+            "get /v2/locations/{location_id}",
+            "get /v2/oauth/token-info",
+            "get /v2/users/",
+            "get /v2/users/{user_id}",
+            "post /oauth/introspect",
+            "post /v2/locations",
+            "post /v2/users",
+            "put /v2/locations/{location_id}",
+            "put /v2/users/{user_id}",
+        ]
+    );
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let location = &document["paths"]["/v2/locations/{location_id}"]["get"];
+    assert!(location["description"].as_str().expect("description").contains("locations.readonly"));
+    assert!(document["components"]["schemas"]["ErrorBody"].is_object());
+}
