@@ -738,3 +738,41 @@ async fn the_openapi_document_describes_every_endpoint() {
     assert!(location["description"].as_str().expect("description").contains("locations.readonly"));
     assert!(document["components"]["schemas"]["ErrorBody"].is_object());
 }
+
+#[tokio::test]
+async fn graceful_shutdown_writes_the_pending_last_uses() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+
+    // A second instance on the same database, which we stop ourselves.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let url = app.db.url();
+    let config = private_integrations::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "WORKERS" => Some("1".to_owned()),
+        _ => None,
+    })
+    .expect("config");
+    // The same clock as the first instance: its sweeper must agree on what is stale.
+    let clock = app.clock.clone();
+    let instance = private_integrations::startup::Application::build_with_listener(config, clock, listener)
+        .await
+        .expect("starts");
+    let handle = instance.handle();
+    let running = tokio::spawn(instance.run_until_stopped());
+    let status = reqwest::Client::new()
+        .get(format!("{address}/v2/users/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("call")
+        .status();
+    assert_eq!(status, 200);
+    handle.stop(true).await;
+    running.await.expect("joined").expect("served");
+    let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
+    assert!(row.contains("from 127.0.0.1"), "{row}");
+}
