@@ -35,3 +35,33 @@ pub fn dashboard(cfg: &mut web::ServiceConfig) {
 pub async fn not_found() -> crate::error::AppResult<actix_web::HttpResponse> {
     Err(crate::error::AppError::NotFound)
 }
+
+/// Every Settings route registered so far, as `METHOD /pattern`: the authorization
+/// matrix test walks this list, so a new Settings route cannot escape it.
+static SETTINGS_ROUTES: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// Registers a Settings resource (a GET and/or a POST handler) and records it.
+pub fn settings_resource(
+    cfg: &mut web::ServiceConfig,
+    path: String,
+    get: Option<actix_web::Route>,
+    post: Option<actix_web::Route>,
+) {
+    let mut resource = web::resource(path.clone());
+    let mut inventory = SETTINGS_ROUTES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(route) = get {
+        inventory.insert(format!("GET {path}"));
+        resource = resource.route(route);
+    }
+    if let Some(route) = post {
+        inventory.insert(format!("POST {path}"));
+        resource = resource.route(route);
+    }
+    cfg.service(resource);
+}
+
+/// The Settings routes registered by this process (after an app was built).
+pub fn settings_routes() -> Vec<String> {
+    SETTINGS_ROUTES.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned().collect()
+}

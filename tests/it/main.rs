@@ -9,6 +9,7 @@ mod api;
 mod assets;
 mod cli;
 mod integrations;
+mod matrix;
 mod rotation;
 mod security;
 mod setup;

@@ -20,55 +20,66 @@ use crate::web::{AppState, pages};
 
 /// Registers the routes under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
+    use crate::routes::settings_resource as resource;
     let base = format!("{prefix}/private-integrations");
-    cfg.route(&base, web::get().to(list::page))
-        .service(
-            web::resource(format!("{base}/new"))
-                .route(web::get().to(wizard::new_details))
-                .route(web::post().to(wizard::submit_new_details)),
-        )
-        .service(
-            web::resource(format!("{base}/new/scopes"))
-                .route(web::get().to(wizard::new_scopes))
-                .route(web::post().to(wizard::submit_new_scopes)),
-        )
-        .route(&format!("{base}/{{integration_id}}"), web::get().to(detail::page))
-        .route(&format!("{base}/{{integration_id}}/reveal"), web::get().to(detail::reveal))
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/edit"))
-                .route(web::get().to(wizard::edit_details))
-                .route(web::post().to(wizard::submit_edit_details)),
-        )
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/edit/scopes"))
-                .route(web::get().to(wizard::edit_scopes))
-                .route(web::post().to(wizard::submit_edit_scopes)),
-        )
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/rotate-later"))
-                .route(web::get().to(rotate::confirm_rotate_later))
-                .route(web::post().to(rotate::rotate_later)),
-        )
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/rotate-now"))
-                .route(web::get().to(rotate::confirm_rotate_now))
-                .route(web::post().to(rotate::rotate_now)),
-        )
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/cancel-rotation"))
-                .route(web::get().to(rotate::confirm_cancel_rotation))
-                .route(web::post().to(rotate::cancel_rotation)),
-        )
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/expire-now"))
-                .route(web::get().to(rotate::confirm_expire_now))
-                .route(web::post().to(rotate::expire_now)),
-        )
-        .service(
-            web::resource(format!("{base}/{{integration_id}}/delete"))
-                .route(web::get().to(delete::confirm))
-                .route(web::post().to(delete::submit)),
-        );
+    let one = format!("{base}/{{integration_id}}");
+    resource(cfg, base.clone(), Some(web::get().to(list::page)), None);
+    resource(
+        cfg,
+        format!("{base}/new"),
+        Some(web::get().to(wizard::new_details)),
+        Some(web::post().to(wizard::submit_new_details)),
+    );
+    resource(
+        cfg,
+        format!("{base}/new/scopes"),
+        Some(web::get().to(wizard::new_scopes)),
+        Some(web::post().to(wizard::submit_new_scopes)),
+    );
+    resource(cfg, one.clone(), Some(web::get().to(detail::page)), None);
+    resource(cfg, format!("{one}/reveal"), Some(web::get().to(detail::reveal)), None);
+    resource(
+        cfg,
+        format!("{one}/edit"),
+        Some(web::get().to(wizard::edit_details)),
+        Some(web::post().to(wizard::submit_edit_details)),
+    );
+    resource(
+        cfg,
+        format!("{one}/edit/scopes"),
+        Some(web::get().to(wizard::edit_scopes)),
+        Some(web::post().to(wizard::submit_edit_scopes)),
+    );
+    resource(
+        cfg,
+        format!("{one}/rotate-later"),
+        Some(web::get().to(rotate::confirm_rotate_later)),
+        Some(web::post().to(rotate::rotate_later)),
+    );
+    resource(
+        cfg,
+        format!("{one}/rotate-now"),
+        Some(web::get().to(rotate::confirm_rotate_now)),
+        Some(web::post().to(rotate::rotate_now)),
+    );
+    resource(
+        cfg,
+        format!("{one}/cancel-rotation"),
+        Some(web::get().to(rotate::confirm_cancel_rotation)),
+        Some(web::post().to(rotate::cancel_rotation)),
+    );
+    resource(
+        cfg,
+        format!("{one}/expire-now"),
+        Some(web::get().to(rotate::confirm_expire_now)),
+        Some(web::post().to(rotate::expire_now)),
+    );
+    resource(
+        cfg,
+        format!("{one}/delete"),
+        Some(web::get().to(delete::confirm)),
+        Some(web::post().to(delete::submit)),
+    );
 }
 
 /// The list's URL in a context.

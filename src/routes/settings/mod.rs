@@ -9,10 +9,11 @@ use actix_web::web;
 /// Registers the sections under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
     crate::routes::integrations::configure(cfg, prefix);
-    cfg.service(
-        web::resource(format!("{prefix}/labs"))
-            .route(web::get().to(labs::page))
-            .route(web::post().to(labs::submit)),
+    crate::routes::settings_resource(
+        cfg,
+        format!("{prefix}/labs"),
+        Some(web::get().to(labs::page)),
+        Some(web::post().to(labs::submit)),
     );
     crate::routes::team::configure(cfg, prefix);
 }

@@ -16,22 +16,21 @@ use crate::web::current::{Section, SettingsPage, section_url};
 
 /// Registers the routes under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
+    use crate::routes::settings_resource as resource;
     let slug = if prefix == "/settings" { "team" } else { "my-staff" };
     let base = format!("{prefix}/{slug}");
-    cfg.route(&base, web::get().to(list::page))
-        .service(
-            web::resource(format!("{base}/new"))
-                .route(web::get().to(new::form))
-                .route(web::post().to(new::submit)),
-        )
-        .service(
-            web::resource(format!("{base}/{{user_id}}"))
-                .route(web::get().to(edit::form))
-                .route(web::post().to(edit::submit)),
-        )
-        .route(&format!("{base}/{{user_id}}/deactivate"), web::post().to(edit::deactivate))
-        .route(&format!("{base}/{{user_id}}/reactivate"), web::post().to(edit::reactivate))
-        .route(&format!("{base}/{{user_id}}/sign-out-everywhere"), web::post().to(edit::sign_out_everywhere));
+    let one = format!("{base}/{{user_id}}");
+    resource(cfg, base.clone(), Some(web::get().to(list::page)), None);
+    resource(cfg, format!("{base}/new"), Some(web::get().to(new::form)), Some(web::post().to(new::submit)));
+    resource(cfg, one.clone(), Some(web::get().to(edit::form)), Some(web::post().to(edit::submit)));
+    resource(cfg, format!("{one}/deactivate"), None, Some(web::post().to(edit::deactivate)));
+    resource(cfg, format!("{one}/reactivate"), None, Some(web::post().to(edit::reactivate)));
+    resource(
+        cfg,
+        format!("{one}/sign-out-everywhere"),
+        None,
+        Some(web::post().to(edit::sign_out_everywhere)),
+    );
 }
 
 /// The Team or My Staff URL of a context.
