@@ -195,6 +195,21 @@ test("Team: switch a permission off and see the Roles & Permissions page", async
   await context.close();
 });
 
+test("the audit log lists what happened and filters by action", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, app.base, OWNER);
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("heading", { name: "Audit log" }).waitFor();
+  await expectAccessible(page, "the audit log");
+  await page.getByLabel("Action").selectOption("integration.delete");
+  await page.getByRole("button", { name: "Filter" }).click();
+  const rows = page.locator("tbody tr");
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().textContent(), /Zapier sync/);
+  await context.close();
+});
+
 test("styled error pages are accessible", async () => {
   const context = await newContext(browser);
   const page = await context.newPage();

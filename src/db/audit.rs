@@ -67,3 +67,112 @@ pub fn actions_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<V
         .select(audit_events::action)
         .load(conn)
 }
+
+/// An event as the audit log shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+pub struct Event {
+    /// Who did it.
+    pub actor_label: String,
+    /// What happened.
+    pub action: String,
+    /// The object acted on.
+    pub target_id: Option<Uuid>,
+    /// Its name at the time.
+    pub target_label: Option<String>,
+    /// The client address.
+    pub ip: Option<String>,
+    /// The rest (scope diff, before → after).
+    pub details: serde_json::Value,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Which events to show.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this agency's…
+    pub agency_id: Option<AgencyId>,
+    /// …and, if set, only this sub-account's.
+    pub sub_account_id: Option<SubAccountId>,
+    /// Only events about this object (an integration).
+    pub target_id: Option<Uuid>,
+    /// Only events by this user.
+    pub actor_user_id: Option<UserId>,
+    /// Only this action.
+    pub action: Option<String>,
+}
+
+fn filtered(filter: &Filter) -> audit_events::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = audit_events::table.into_boxed();
+    if let Some(agency) = filter.agency_id {
+        query = query.filter(audit_events::agency_id.eq(agency));
+    }
+    if let Some(sub) = filter.sub_account_id {
+        query = query.filter(audit_events::sub_account_id.eq(sub));
+    }
+    if let Some(target) = filter.target_id {
+        query = query.filter(audit_events::target_id.eq(target));
+    }
+    if let Some(actor) = filter.actor_user_id {
+        query = query.filter(audit_events::actor_user_id.eq(actor));
+    }
+    if let Some(action) = filter.action.clone() {
+        query = query.filter(audit_events::action.eq(action));
+    }
+    query
+}
+
+/// The newest events matching the filter, at most `limit`.
+pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult<Vec<Event>> {
+    filtered(filter)
+        .order((audit_events::occurred_at.desc(), audit_events::id))
+        .limit(limit)
+        .select(Event::as_select())
+        .load(conn)
+}
+
+/// The choices of the audit log's filter form.
+#[derive(Debug, Clone, Default)]
+pub struct FilterOptions {
+    /// Integrations that appear in the log: (id, latest name).
+    pub integrations: Vec<(Uuid, String)>,
+    /// People who acted: (id, label).
+    pub actors: Vec<(UserId, String)>,
+    /// Actions that appear.
+    pub actions: Vec<String>,
+}
+
+/// The choices of the filter form, from the events of the context.
+pub fn filter_options(conn: &mut PgConnection, context: &Filter) -> QueryResult<FilterOptions> {
+    let scope = Filter { target_id: None, actor_user_id: None, action: None, ..context.clone() };
+    let mut integrations: Vec<(Uuid, String)> = filtered(&scope)
+        .filter(audit_events::action.like("integration.%"))
+        .filter(audit_events::target_id.is_not_null())
+        .order(audit_events::occurred_at.desc())
+        .select((audit_events::target_id.assume_not_null(), audit_events::target_label.assume_not_null()))
+        .load(conn)?;
+    dedup_by_first(&mut integrations);
+    let mut actors: Vec<(UserId, String)> = filtered(&scope)
+        .filter(audit_events::actor_user_id.is_not_null())
+        .order(audit_events::occurred_at.desc())
+        .select((audit_events::actor_user_id.assume_not_null(), audit_events::actor_label))
+        .load(conn)?;
+    dedup_by_first(&mut actors);
+    let mut actions: Vec<String> = filtered(&scope).select(audit_events::action).distinct().load(conn)?;
+    actions.sort();
+    Ok(FilterOptions { integrations, actors, actions })
+}
+
+/// Keeps the first (newest) entry per id, then sorts by label.
+fn dedup_by_first<K: PartialEq + Clone>(entries: &mut Vec<(K, String)>) {
+    let mut seen: Vec<K> = Vec::new();
+    entries.retain(|(id, _)| {
+        let fresh = !seen.contains(id);
+        if fresh {
+            seen.push(id.clone());
+        }
+        fresh
+    });
+    entries.sort_by_key(|entry| entry.1.to_lowercase());
+}

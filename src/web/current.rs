@@ -70,11 +70,13 @@ pub enum Section {
     Team,
     /// Labs.
     Labs,
+    /// Audit log.
+    AuditLog,
 }
 
 impl Section {
     /// In navigation order.
-    pub const ALL: [Self; 3] = [Self::Team, Self::PrivateIntegrations, Self::Labs];
+    pub const ALL: [Self; 4] = [Self::Team, Self::PrivateIntegrations, Self::Labs, Self::AuditLog];
 
     /// What opening the section needs.
     pub fn action(self) -> Action {
@@ -82,6 +84,7 @@ impl Section {
             Self::PrivateIntegrations => Action::ManageIntegrations,
             Self::Team => Action::ManageTeam,
             Self::Labs => Action::ManageLabs,
+            Self::AuditLog => Action::ViewAuditLog,
         }
     }
 
@@ -91,6 +94,7 @@ impl Section {
             (Self::Team, Context::Agency(_)) => "team",
             (Self::Team, Context::SubAccount { .. }) => "my-staff",
             (Self::Labs, _) => "labs",
+            (Self::AuditLog, _) => "audit-log",
         }
     }
 
@@ -100,6 +104,7 @@ impl Section {
             (Self::Team, Context::Agency(_)) => "Team",
             (Self::Team, Context::SubAccount { .. }) => "My Staff",
             (Self::Labs, _) => "Labs",
+            (Self::AuditLog, _) => "Audit log",
         }
     }
 
@@ -108,6 +113,7 @@ impl Section {
             Self::PrivateIntegrations => "key",
             Self::Team => "users",
             Self::Labs => "flask",
+            Self::AuditLog => "list",
         }
     }
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod api;
 mod assets;
+mod audit_log;
 mod cli;
 mod integrations;
 mod matrix;

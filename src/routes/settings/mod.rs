@@ -1,6 +1,7 @@
 //! The Settings: the context homes and each section's pages, registered once for the
 //! agency (`/settings/...`) and once per sub-account (`/locations/{id}/settings/...`).
 
+pub mod audit_log;
 pub mod home;
 pub mod labs;
 
@@ -16,4 +17,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
         Some(web::post().to(labs::submit)),
     );
     crate::routes::team::configure(cfg, prefix);
+    crate::routes::settings_resource(
+        cfg,
+        format!("{prefix}/audit-log"),
+        Some(web::get().to(audit_log::page)),
+        None,
+    );
+    crate::routes::settings_resource(
+        cfg,
+        format!("{prefix}/audit-log.csv"),
+        Some(web::get().to(audit_log::csv)),
+        None,
+    );
 }
