@@ -75,8 +75,20 @@ impl Application {
         };
         let tokens = crate::api::cache::TokenCache::new();
         db::notify::spawn_listener(config.database_url.clone(), tokens.subscriber());
-        let state =
-            AppState { config, db, clock, passwords, catalog, digester, sealer, tokens, limiter, usage };
+        let metrics = Arc::default();
+        let state = AppState {
+            config,
+            db,
+            clock,
+            passwords,
+            catalog,
+            digester,
+            sealer,
+            tokens,
+            limiter,
+            metrics,
+            usage,
+        };
         let setup_link = issue_setup_link(&state).await?;
         spawn_sweeper(state.clone());
         spawn_usage_flusher(state.clone());
@@ -204,6 +216,7 @@ fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(from_fn(crate::telemetry::log_requests))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/readyz", web::get().to(routes::health::readyz))
+            .route("/metrics", web::get().to(crate::metrics::endpoint))
             .route("/static/{file:.*}", web::get().to(crate::assets::serve))
             .configure(crate::api::configure)
             .service(

@@ -29,12 +29,16 @@ pub async fn log_requests(
     let started = Instant::now();
     let method = req.method().clone();
     let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+    let state = req.app_data::<actix_web::web::Data<crate::web::AppState>>().cloned();
     let outcome = next.call(req).await;
     let status = match &outcome {
         Ok(response) => response.status().as_u16(),
         Err(error) => error.as_response_error().status_code().as_u16(),
     };
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Some(state) = &state {
+        state.metrics.response(status);
+    }
     tracing::info!(%method, route, status, micros, "request");
     outcome
 }

@@ -52,7 +52,9 @@ impl FromRequest for Caller {
                 TokenSecret::parse(text).map_err(|_| ApiError::unauthorized("The token is malformed"))?;
             let digest = state.digester.digest(&token);
             let now = state.clock.now();
-            let lookup = match state.tokens.get(&digest) {
+            let cached = state.tokens.get(&digest);
+            state.metrics.cache(cached.is_some());
+            let lookup = match cached {
                 Some(hit) => hit,
                 None => {
                     let generation = state.tokens.generation();
@@ -67,15 +69,16 @@ impl FromRequest for Caller {
                     found
                 }
             };
-            let entry = lookup
-                .filter(|entry| db::integrations::usable(&entry.0, &entry.1, now))
-                .ok_or(ApiError::unauthorized("The token is invalid, revoked or expired"))?;
+            let entry = lookup.filter(|entry| db::integrations::usable(&entry.0, &entry.1, now));
+            state.metrics.verification(entry.is_some());
+            let entry = entry.ok_or(ApiError::unauthorized("The token is invalid, revoked or expired"))?;
             let (integration, token) = (&entry.0, &entry.1);
             state.usage.record(token.id, now, client::ip(&req));
             let owner = integration.sub_account_id.map_or(integration.agency_id.0, |sub| sub.0);
             let standing = state.limiter.hit(integration.id.0, owner, now).await;
             req.extensions_mut().insert(standing);
             if standing.exceeded {
+                state.metrics.rate_limited();
                 return Err(ApiError::TOO_MANY);
             }
             Ok(Self {

@@ -42,6 +42,8 @@ pub struct AppState {
     pub tokens: crate::api::cache::TokenCache,
     /// API rate limits.
     pub limiter: crate::api::limits::RateLimiter,
+    /// Prometheus counters.
+    pub metrics: crate::metrics::SharedMetrics,
     /// Last use of tokens, written in batches.
     pub usage: crate::api::usage::UsageRecorder,
 }

@@ -776,3 +776,30 @@ async fn graceful_shutdown_writes_the_pending_last_uses() {
     let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
     assert!(row.contains("from 127.0.0.1"), "{row}");
 }
+
+#[tokio::test]
+async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+    let api = Api::new(&app);
+    api.get("/v2/users/", Some(&token)).await;
+    api.get("/v2/users/", Some(&token)).await;
+    api.get("/v2/users/", Some("pit-0000000000000000000000000000000000000000000000")).await;
+    let unknown = private_integrations::domain::token::TokenSecret::generate().expose().to_owned();
+    api.get("/v2/users/", Some(&unknown)).await;
+    let response = reqwest::get(format!("{}/metrics", app.address)).await.expect("metrics");
+    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.expect("body");
+    for line in [
+        "pi_token_verifications_total{result=\"accepted\"} 2",
+        "pi_token_verifications_total{result=\"rejected\"} 1",
+        "pi_token_cache_lookups_total{result=\"hit\"} 1",
+        "pi_token_cache_lookups_total{result=\"miss\"} 2",
+        "pi_rate_limited_total 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+    }
+    assert!(text.contains("pi_http_responses_total{class=\"2xx\"}"));
+}
