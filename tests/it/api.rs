@@ -790,7 +790,9 @@ async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
     let unknown = private_integrations::domain::token::TokenSecret::generate().expose().to_owned();
     api.get("/v2/users/", Some(&unknown)).await;
     let response = reqwest::get(format!("{}/metrics", app.address)).await.expect("metrics");
-    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/plain; version=0.0.4"));
+    assert!(
+        response.headers()["content-type"].to_str().expect("type").starts_with("text/plain; version=0.0.4")
+    );
     let text = response.text().await.expect("body");
     for line in [
         "pi_token_verifications_total{result=\"accepted\"} 2",
