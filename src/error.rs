@@ -6,6 +6,7 @@
 //! - a request without a session is sent to the sign-in page;
 //! - a database that cannot be reached is the **503** page, and the app recovers on its
 //!   own once it is back;
+//! - a page that replaces the handler's (a feature turned off in Labs) is shown as is;
 //! - anything unexpected is logged with its cause chain and shown as a generic **500**
 //!   page that leaks nothing.
 //!
@@ -28,6 +29,10 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token or Origin.
     #[error("cross-site request refused")]
     CsrfRejected,
+    /// A complete page to show instead of the handler's, such as "Private Integrations is
+    /// turned off — enable it in Labs"; answered 200.
+    #[error("page shown instead")]
+    Page(String),
     /// The change was refused by a rule (the message says which); nothing changed.
     #[error("{0}")]
     Refused(String),
@@ -62,6 +67,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::Refused(_) => StatusCode::CONFLICT,
+            Self::Page(_) => StatusCode::OK,
             Self::SignInRequired => StatusCode::SEE_OTHER,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,6 +76,12 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
+            Self::Page(html) => {
+                return HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .insert_header((header::CACHE_CONTROL, "no-cache, private"))
+                    .body(html.clone());
+            }
             Self::SignInRequired => {
                 return HttpResponse::SeeOther().insert_header((header::LOCATION, "/sign-in")).finish();
             }

@@ -5,10 +5,10 @@ use crate::db::notify::Change;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{PathIds, integration_url, list_url, open, turned_off};
+use super::{IntegrationsPage, PathIds, integration_url, list_url};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::current::{Section, Shell};
 use crate::web::session::{FlashKind, SessionExtras as _};
 use crate::web::{AppState, client, pages};
 
@@ -23,13 +23,10 @@ struct ConfirmPage {
 
 /// The confirmation.
 pub async fn confirm(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let id = path.integration_id;
     let integration = super::find(&page, &state, id).await?;
     let url = integration_url(page.context, id);
@@ -45,11 +42,11 @@ pub async fn confirm(
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn submit(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let owner = page.owner;
     let id = path.integration_id;
     let now = state.clock.now();
     let event = page.audit("integration.delete", client::ip(&req), now);

@@ -5,12 +5,12 @@ use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{PathIds, integration_url, list_url, open, turned_off};
+use super::{IntegrationsPage, PathIds, integration_url, list_url};
 use crate::db;
 use crate::domain::integration::Status;
 use crate::domain::token;
 use crate::error::AppResult;
-use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::current::{Section, Shell};
 use crate::web::{AppState, pages};
 
 /// A scope as the detail page lists it.
@@ -57,11 +57,11 @@ struct DetailPage {
 
 /// The detail page.
 pub async fn page(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let owner = page.owner;
     let id = path.integration_id;
     let (integration, tokens) = state
         .db
@@ -134,13 +134,10 @@ struct RevealPage {
 /// Shows a newly issued token exactly once; afterwards the page says it is no longer
 /// available. Never cached.
 pub async fn reveal(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let id = path.integration_id;
     let integration = super::find(&page, &state, id).await?;
     let token = state.sealer.take(&page.me.session, id);

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{integration_url, open, turned_off};
+use super::{IntegrationsPage, integration_url};
 use crate::db;
 use crate::domain::integration::Status;
 use crate::error::AppResult;
-use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::current::{Section, Shell};
 use crate::web::{AppState, pages};
 
 /// One row of the list.
@@ -42,8 +42,8 @@ struct ListPage {
 }
 
 /// The list, or its empty state.
-pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+pub async fn page(page: IntegrationsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let owner = page.owner;
     let found = state.db.run(move |conn| Ok(db::integrations::list(conn, owner)?)).await?;
     let now = state.clock.now();
     let rows = found

@@ -7,14 +7,14 @@ pub mod list;
 pub mod rotate;
 pub mod wizard;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 
 use crate::db;
 use crate::domain::access::{Action, Context};
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::Owner;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
 use crate::web::{AppState, pages};
 
@@ -99,18 +99,45 @@ struct TurnedOffPage {
     labs_url: Option<String>,
 }
 
-/// Checks that the user may manage integrations here; `Ok(None)` when Labs has turned
-/// the feature off, in which case [`turned_off`] is the page to show.
-fn open(page: &SettingsPage) -> AppResult<Option<Owner>> {
-    page.require(Action::ManageIntegrations)?;
-    Ok(page.private_integrations_enabled.then(|| Owner::of(page.context)))
+/// A page of Settings > Private Integrations: the user may manage integrations in this
+/// context, and Labs has the feature on. When Labs has it off, extraction ends with the
+/// "Private Integrations is turned off — enable it in Labs" page instead of the handler.
+pub struct IntegrationsPage {
+    /// The Settings page it is.
+    pub page: SettingsPage,
+    /// Whose integrations it shows.
+    pub owner: Owner,
 }
 
-/// "Private Integrations is turned off — enable it in Labs".
-fn turned_off(page: &SettingsPage) -> AppResult<HttpResponse> {
-    let labs_url =
-        page.me.actor.may(Action::ManageLabs, page.context).then(|| section_url(page.context, Section::Labs));
-    pages::render(&TurnedOffPage { shell: page.shell(Some(Section::PrivateIntegrations)), labs_url })
+impl std::ops::Deref for IntegrationsPage {
+    type Target = SettingsPage;
+
+    fn deref(&self) -> &SettingsPage {
+        &self.page
+    }
+}
+
+impl actix_web::FromRequest for IntegrationsPage {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let page = SettingsPage::from_request(req, payload);
+        Box::pin(async move {
+            let page = page.await?;
+            page.require(Action::ManageIntegrations)?;
+            if !page.private_integrations_enabled {
+                let labs_url = page
+                    .me
+                    .actor
+                    .may(Action::ManageLabs, page.context)
+                    .then(|| section_url(page.context, Section::Labs));
+                let off = TurnedOffPage { shell: page.shell(Some(Section::PrivateIntegrations)), labs_url };
+                return Err(AppError::Page(off.render().map_err(|error| AppError::Internal(error.into()))?));
+            }
+            Ok(Self { owner: Owner::of(page.context), page })
+        })
+    }
 }
 
 /// One live integration of the page's context; 404 for anyone else's.

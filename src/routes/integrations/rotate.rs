@@ -7,13 +7,13 @@ use crate::db::notify::Change;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{PathIds, integration_url, open, turned_off};
+use super::{IntegrationsPage, PathIds, integration_url};
 use crate::db::{self, integrations::IssuedToken};
 use crate::domain::integration::Owner;
 use crate::domain::rotation::{self, Command};
 use crate::domain::token::{self, TokenSecret};
 use crate::error::{AppError, AppResult};
-use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::current::{Section, Shell};
 use crate::web::session::{FlashKind, SessionExtras as _};
 use crate::web::{AppState, client, pages};
 
@@ -40,13 +40,10 @@ fn slug(command: Command) -> &'static str {
 
 async fn confirm(
     command: Command,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     id: crate::domain::ids::IntegrationId,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let integration = super::find(&page, &state, id).await?;
     let tokens = state.db.run(move |conn| Ok(db::integrations::tokens(conn, id)?)).await?;
     let now = state.clock.now();
@@ -124,13 +121,10 @@ async fn confirm(
 async fn act(
     command: Command,
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     id: crate::domain::ids::IntegrationId,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let owner = Owner::of(page.context);
     let new_token = matches!(command, Command::RotateLater | Command::RotateNow).then(TokenSecret::generate);
     let issued = new_token
@@ -211,7 +205,7 @@ async fn act(
 
 /// Confirmation of **Rotate and expire this token later**.
 pub async fn confirm_rotate_later(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -221,7 +215,7 @@ pub async fn confirm_rotate_later(
 /// **Continue**: rotate, the old token expiring after the overlap.
 pub async fn rotate_later(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -230,7 +224,7 @@ pub async fn rotate_later(
 
 /// Confirmation of **Rotate and expire this token now**.
 pub async fn confirm_rotate_now(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -240,7 +234,7 @@ pub async fn confirm_rotate_now(
 /// **Continue**: every token stops now; a new one is issued.
 pub async fn rotate_now(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -249,7 +243,7 @@ pub async fn rotate_now(
 
 /// Confirmation of **Cancel rotation**.
 pub async fn confirm_cancel_rotation(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -259,7 +253,7 @@ pub async fn confirm_cancel_rotation(
 /// **Continue**: the new token stops; the old one is current again.
 pub async fn cancel_rotation(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -268,7 +262,7 @@ pub async fn cancel_rotation(
 
 /// Confirmation of **Expire Now**.
 pub async fn confirm_expire_now(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
@@ -278,7 +272,7 @@ pub async fn confirm_expire_now(
 /// **Continue**: the old token stops now.
 pub async fn expire_now(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::{PathIds, integration_url, list_url, open, turned_off};
+use super::{IntegrationsPage, PathIds, integration_url, list_url};
 use crate::db::{self, integrations::IssuedToken, integrations::NewIntegration};
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::{Description, IntegrationName};
@@ -224,20 +224,17 @@ fn parse_details(name: &str, description: &str) -> Result<(IntegrationName, Desc
 const NEW_HEADING: &str = "Create new Integration";
 
 /// Step 1 of creating.
-pub async fn new_details(page: SettingsPage) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
+pub async fn new_details(page: IntegrationsPage) -> AppResult<HttpResponse> {
     let key = Target::New.key(&page);
     let draft = load_draft(&page.me.session, &key).unwrap_or(Draft { key, ..Draft::default() });
     render_details(&page, Target::New, NEW_HEADING.into(), draft, FieldErrors::default())
 }
 
 /// **Next** from step 1 of creating.
-pub async fn submit_new_details(page: SettingsPage, form: HtmlForm<DetailsForm>) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
+pub async fn submit_new_details(
+    page: IntegrationsPage,
+    form: HtmlForm<DetailsForm>,
+) -> AppResult<HttpResponse> {
     let key = Target::New.key(&page);
     let previous = load_draft(&page.me.session, &key);
     let draft = Draft {
@@ -254,10 +251,7 @@ pub async fn submit_new_details(page: SettingsPage, form: HtmlForm<DetailsForm>)
 }
 
 /// Step 2 of creating.
-pub async fn new_scopes(page: SettingsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
+pub async fn new_scopes(page: IntegrationsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     match load_draft(&page.me.session, &Target::New.key(&page)) {
         Some(draft) => render_scopes(&page, &state, Target::New, NEW_HEADING.into(), &draft, None),
         None => Ok(pages::see_other(&Target::New.base(&page))),
@@ -268,11 +262,11 @@ pub async fn new_scopes(page: SettingsPage, state: web::Data<AppState>) -> AppRe
 #[tracing::instrument(skip_all)]
 pub async fn submit_new_scopes(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     form: HtmlForm<ScopesForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let owner = page.owner;
     let session = &page.me.session;
     let Some(mut draft) = load_draft(session, &Target::New.key(&page)) else {
         return Ok(pages::see_other(&Target::New.base(&page)));
@@ -334,13 +328,10 @@ fn edit_heading(name: &str) -> String {
 
 /// Step 1 of editing.
 pub async fn edit_details(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let target = Target::Edit(path.integration_id);
     let integration = super::find(&page, &state, path.integration_id).await?;
     let draft = load_draft(&page.me.session, &target.key(&page)).unwrap_or_else(|| Draft {
@@ -354,14 +345,11 @@ pub async fn edit_details(
 
 /// **Next** from step 1 of editing.
 pub async fn submit_edit_details(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
     form: HtmlForm<DetailsForm>,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let target = Target::Edit(path.integration_id);
     let integration = super::find(&page, &state, path.integration_id).await?;
     let previous = load_draft(&page.me.session, &target.key(&page));
@@ -380,13 +368,10 @@ pub async fn submit_edit_details(
 
 /// Step 2 of editing.
 pub async fn edit_scopes(
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
 ) -> AppResult<HttpResponse> {
-    if open(&page)?.is_none() {
-        return turned_off(&page);
-    }
     let target = Target::Edit(path.integration_id);
     let integration = super::find(&page, &state, path.integration_id).await?;
     match load_draft(&page.me.session, &target.key(&page)) {
@@ -399,12 +384,12 @@ pub async fn edit_scopes(
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn submit_edit_scopes(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     state: web::Data<AppState>,
     path: web::Path<PathIds>,
     form: HtmlForm<ScopesForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(owner) = open(&page)? else { return turned_off(&page) };
+    let owner = page.owner;
     let id = path.integration_id;
     let target = Target::Edit(id);
     let integration = super::find(&page, &state, id).await?;
