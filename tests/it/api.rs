@@ -789,6 +789,8 @@ async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
     api.get("/v2/users/", Some("pit-0000000000000000000000000000000000000000000000")).await;
     let unknown = private_integrations::domain::token::TokenSecret::generate().expose().to_owned();
     api.get("/v2/users/", Some(&unknown)).await;
+    // The unknown digest is cached too: the second attempt needs no lookup.
+    api.get("/v2/users/", Some(&unknown)).await;
     let response = reqwest::get(format!("{}/metrics", app.address)).await.expect("metrics");
     assert!(
         response.headers()["content-type"].to_str().expect("type").starts_with("text/plain; version=0.0.4")
@@ -796,8 +798,8 @@ async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
     let text = response.text().await.expect("body");
     for line in [
         "pi_token_verifications_total{result=\"accepted\"} 2",
-        "pi_token_verifications_total{result=\"rejected\"} 1",
-        "pi_token_cache_lookups_total{result=\"hit\"} 1",
+        "pi_token_verifications_total{result=\"rejected\"} 2",
+        "pi_token_cache_lookups_total{result=\"hit\"} 2",
         "pi_token_cache_lookups_total{result=\"miss\"} 2",
         "pi_rate_limited_total 0",
     ] {
