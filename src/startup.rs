@@ -37,6 +37,15 @@ pub struct Application {
     pub setup_link: Option<String>,
     /// The shared state, for tests that look behind the scenes.
     pub state: AppState,
+    /// What runs beside the server, stopped when it stops.
+    background: Background,
+}
+
+/// The background work of an instance. Everything here holds database connections, so it
+/// is stopped, and waited for, before the process exits (see [`Application::run_until_stopped`]).
+struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    listener: db::notify::Listener,
 }
 
 impl Application {
@@ -58,9 +67,9 @@ impl Application {
     pub async fn build_with_listener(
         config: Config,
         clock: SharedClock,
-        listener: TcpListener,
+        tcp: TcpListener,
     ) -> anyhow::Result<Self> {
-        let port = listener.local_addr()?.port();
+        let port = tcp.local_addr()?.port();
         let db = Database::new(&config.database_url, config.pool_size);
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         let passwords = actix_web::rt::task::spawn_blocking(move || Passwords::new(parallelism)).await??;
@@ -74,7 +83,8 @@ impl Application {
             None => crate::api::limits::RateLimiter::new(config.rate_limits),
         };
         let tokens = crate::api::cache::TokenCache::new();
-        db::notify::spawn_listener(config.database_url.clone(), tokens.subscriber());
+        let listener = db::notify::Listener::spawn(config.database_url.clone(), tokens.subscriber())
+            .context("starting the token-change listener")?;
         let metrics = Arc::default();
         let state = AppState {
             config,
@@ -90,10 +100,9 @@ impl Application {
             usage,
         };
         let setup_link = issue_setup_link(&state).await?;
-        spawn_sweeper(state.clone());
-        spawn_usage_flusher(state.clone());
-        let server = serve(state.clone(), listener)?;
-        Ok(Self { server, port, setup_link, state })
+        let tasks = vec![spawn_sweeper(state.clone()), spawn_usage_flusher(state.clone())];
+        let server = serve(state.clone(), tcp)?;
+        Ok(Self { server, port, setup_link, state, background: Background { tasks, listener } })
     }
 
     /// A handle to stop the server.
@@ -106,16 +115,44 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is asked to stop (SIGINT/SIGTERM), then drains and
-    /// writes the last-use records still in memory.
+    /// Serves until the process is asked to stop (SIGINT/SIGTERM) or [`Self::handle`]
+    /// stops it, then drains: writes the last-use records still in memory, stops the
+    /// background work and waits until every database connection is closed. When this
+    /// returns, no thread of the app is left inside libpq, so the process may exit.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
-        if let Err(error) = self.state.usage.flush(&self.state.db).await {
+        let Self { server, state, background, .. } = self;
+        let served = server.await;
+        if let Err(error) = state.usage.flush(&state.db).await {
             tracing::warn!(%error, "could not write the last token uses at shutdown");
+        }
+        let closing = state.db.closing();
+        drop(state);
+        for task in &background.tasks {
+            task.abort();
+        }
+        for task in background.tasks {
+            // A cancelled task answers with its cancellation; nothing to report.
+            let _ = task.await;
+        }
+        let listener = background.listener;
+        if let Err(error) = actix_web::rt::task::spawn_blocking(move || listener.stop()).await {
+            tracing::error!(%error, "stopping the token-change listener failed");
+        }
+        if !closing.wait(SHUTDOWN_GRACE).await {
+            tracing::warn!("database connections were still in use when shutdown ended");
         }
         served
     }
+
+    /// Stops a built server (served or not) and waits as [`Self::run_until_stopped`] does.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        drop(self.server.handle().stop(true));
+        self.run_until_stopped().await
+    }
 }
+
+/// How long shutdown waits for the last database connections to close.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// On an installation without any agency, issues the one-time set-up link.
 async fn issue_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
@@ -140,7 +177,7 @@ async fn issue_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
 const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Writes last-use records in batches.
-fn spawn_usage_flusher(state: AppState) {
+fn spawn_usage_flusher(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(USAGE_FLUSH_INTERVAL);
         loop {
@@ -149,11 +186,11 @@ fn spawn_usage_flusher(state: AppState) {
                 tracing::warn!(%error, "writing last token uses failed; will retry");
             }
         }
-    });
+    })
 }
 
 /// Periodically removes sessions and sign-in failures that can no longer matter.
-fn spawn_sweeper(state: AppState) {
+fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -174,7 +211,7 @@ fn spawn_sweeper(state: AppState) {
                 tracing::warn!(%error, "sweeping stale sessions failed");
             }
         }
-    });
+    })
 }
 
 /// The key that signs session cookies. The session's security rests on its 190-bit

@@ -30,6 +30,8 @@ pub struct Inner {
     entries: Cache<Vec<u8>, Lookup>,
     /// Bumped by every change, so a lookup that raced with a change is not cached.
     generation: AtomicU64,
+    /// Counts the changes applied (evictions done), for whoever waits on one.
+    applied: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for TokenCache {
@@ -43,7 +45,8 @@ impl TokenCache {
     pub fn new() -> Self {
         let entries =
             Cache::builder().max_capacity(200_000).time_to_live(TTL).support_invalidation_closures().build();
-        Self { inner: Arc::new(Inner { entries, generation: AtomicU64::new(0) }) }
+        let (applied, _) = tokio::sync::watch::channel(0);
+        Self { inner: Arc::new(Inner { entries, generation: AtomicU64::new(0), applied }) }
     }
 
     /// The change counter, read before a database lookup.
@@ -69,6 +72,13 @@ impl TokenCache {
         Arc::downgrade(&self.inner)
     }
 
+    /// How many changes this cache has applied so far, as a channel that tells of each
+    /// new one: a test (or a tool) waits on it instead of guessing how long a
+    /// notification takes to arrive.
+    pub fn applied_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.applied.subscribe()
+    }
+
     /// Applies a change directly (the listener does this for every notification).
     pub fn changed(&self, change: Change) {
         self.inner.changed(change);
@@ -89,5 +99,6 @@ impl Subscriber for Inner {
             }
             Change::Everything => self.entries.invalidate_all(),
         }
+        self.applied.send_modify(|count| *count += 1);
     }
 }

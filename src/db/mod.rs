@@ -42,8 +42,35 @@ pub type Connection = PooledConnection<ConnectionManager<PgConnection>>;
 /// The shared connection pool, and whether the database answered last time we asked.
 #[derive(Clone)]
 pub struct Database {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
     pool: Pool<ConnectionManager<PgConnection>>,
-    reachable: Arc<AtomicBool>,
+    reachable: AtomicBool,
+}
+
+/// Watches for the pool to close: once every [`Database`] handle is gone, its connections
+/// are closed too.
+pub struct Closing(std::sync::Weak<Shared>);
+
+impl Closing {
+    /// Whether every handle is gone and the pool's connections are closed.
+    pub fn is_closed(&self) -> bool {
+        self.0.strong_count() == 0
+    }
+
+    /// Waits up to `within` for the pool to close; whether it did.
+    pub async fn wait(&self, within: Duration) -> bool {
+        let started = std::time::Instant::now();
+        while !self.is_closed() {
+            if started.elapsed() >= within {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
 }
 
 impl Database {
@@ -56,18 +83,23 @@ impl Database {
             .connection_timeout(CHECKOUT_TIMEOUT)
             .idle_timeout(Some(Duration::from_secs(300)))
             .build_unchecked(ConnectionManager::new(url));
-        Self { pool, reachable: Arc::new(AtomicBool::new(true)) }
+        Self { inner: Arc::new(Shared { pool, reachable: AtomicBool::new(true) }) }
+    }
+
+    /// A watch on this pool closing, for an orderly shutdown.
+    pub fn closing(&self) -> Closing {
+        Closing(Arc::downgrade(&self.inner))
     }
 
     /// A connection from the pool; 503 when the database cannot be reached.
     pub fn get(&self) -> Result<Connection, AppError> {
-        match self.pool.get() {
+        match self.inner.pool.get() {
             Ok(conn) => {
-                self.reachable.store(true, Ordering::Relaxed);
+                self.inner.reachable.store(true, Ordering::Relaxed);
                 Ok(conn)
             }
             Err(error) => {
-                self.reachable.store(false, Ordering::Relaxed);
+                self.inner.reachable.store(false, Ordering::Relaxed);
                 Err(AppError::Unavailable(error.into()))
             }
         }
@@ -101,7 +133,7 @@ impl Database {
 
     /// Whether the last attempt to reach the database failed.
     pub fn seems_unavailable(&self) -> bool {
-        !self.reachable.load(Ordering::Relaxed)
+        !self.inner.reachable.load(Ordering::Relaxed)
     }
 }
 
@@ -126,14 +158,14 @@ pub enum StartupError {
 
 /// Makes the database ready to serve: creates it if it is missing, then runs pending
 /// migrations while holding an advisory lock, so that several instances starting at once
-/// migrate exactly once.
-pub fn prepare(url: &str) -> Result<(), StartupError> {
+/// migrate exactly once. Returns how many migrations this call applied.
+pub fn prepare(url: &str) -> Result<usize, StartupError> {
     let mut conn = connect_or_create(url)?;
     migrate(&mut conn)
 }
 
-/// Runs pending migrations under the migration advisory lock.
-pub fn migrate(conn: &mut PgConnection) -> Result<(), StartupError> {
+/// Runs pending migrations under the migration advisory lock; how many it applied.
+pub fn migrate(conn: &mut PgConnection) -> Result<usize, StartupError> {
     diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .execute(conn)
         .context("taking the migration lock")?;
@@ -148,7 +180,7 @@ pub fn migrate(conn: &mut PgConnection) -> Result<(), StartupError> {
     if applied > 0 {
         tracing::info!(applied, "database migrated");
     }
-    Ok(())
+    Ok(applied)
 }
 
 /// Connects to the database, creating it first when the server says it does not exist.

@@ -3,7 +3,8 @@
 //! transaction (so it is delivered exactly when the change commits); every instance's
 //! listener evicts what it cached for that integration.
 
-use std::sync::Weak;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
@@ -50,38 +51,86 @@ pub trait Subscriber: Send + Sync + 'static {
 const POLL: Duration = Duration::from_millis(100);
 /// How often an idle listener checks that its connection is alive.
 const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How long the listener waits before connecting again after a failure.
+const RETRY: Duration = Duration::from_secs(1);
 
-/// Runs the listener on its own thread until `subscriber` is dropped.
-pub fn spawn_listener<S: Subscriber>(url: String, subscriber: Weak<S>) {
-    let spawned = std::thread::Builder::new().name("token-change-listener".into()).spawn(move || {
-        while subscriber.upgrade().is_some() {
-            match PgConnection::establish(&url) {
-                Ok(mut conn) => {
-                    if diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn).is_err() {
-                        std::thread::sleep(Duration::from_secs(1));
-                        continue;
-                    }
-                    // Whatever happened while we were not listening is unknown.
-                    if let Some(subscriber) = subscriber.upgrade() {
-                        subscriber.changed(Change::Everything);
-                    }
-                    listen(&mut conn, &subscriber);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "token-change listener cannot connect; retrying");
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-            }
+/// The running listener thread. It owns a libpq connection, so it must be stopped and
+/// joined before the process exits: a thread still inside libpq (and OpenSSL, which libpq
+/// uses for TLS even on loopback) when `exit` runs the library's clean-up handlers crashes
+/// the process.
+pub struct Listener {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Listener {
+    /// Starts listening on its own thread, telling `subscriber` of every change, until
+    /// stopped (or until the subscriber is gone).
+    pub fn spawn<S: Subscriber>(url: String, subscriber: Weak<S>) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("token-change-listener".into())
+            .spawn(move || run(&url, &subscriber, &flag))?;
+        Ok(Self { stop, thread: Some(thread) })
+    }
+
+    /// Stops the thread and waits for it: its connection is closed when this returns.
+    /// Blocks for at most about one poll interval (or one connection attempt).
+    pub fn stop(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the token-change listener panicked");
         }
-    });
-    if let Err(error) = spawned {
-        tracing::error!(%error, "could not start the token-change listener");
     }
 }
 
-fn listen<S: Subscriber>(conn: &mut PgConnection, subscriber: &Weak<S>) {
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+fn run<S: Subscriber>(url: &str, subscriber: &Weak<S>, stop: &AtomicBool) {
+    let running = || !stop.load(Ordering::Acquire) && subscriber.strong_count() > 0;
+    while running() {
+        match PgConnection::establish(url) {
+            Ok(mut conn) => {
+                if diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn).is_err() {
+                    pause(RETRY, &running);
+                    continue;
+                }
+                // Whatever happened while we were not listening is unknown.
+                if let Some(subscriber) = subscriber.upgrade() {
+                    subscriber.changed(Change::Everything);
+                }
+                listen(&mut conn, subscriber, &running);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "token-change listener cannot connect; retrying");
+                pause(RETRY, &running);
+            }
+        }
+    }
+}
+
+/// Sleeps for `total`, waking every poll interval to see whether to stop.
+fn pause(total: Duration, running: &impl Fn() -> bool) {
+    let started = Instant::now();
+    while running() && started.elapsed() < total {
+        std::thread::sleep(POLL);
+    }
+}
+
+fn listen<S: Subscriber>(conn: &mut PgConnection, subscriber: &Weak<S>, running: &impl Fn() -> bool) {
     let mut last_check = Instant::now();
-    loop {
+    while running() {
         let Some(target) = subscriber.upgrade() else { return };
         for notification in conn.notifications_iter() {
             match notification {

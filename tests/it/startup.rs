@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
 use private_integrations::clock::ManualClock;
 use private_integrations::config::Config;
 use private_integrations::startup::Application;
@@ -25,21 +27,47 @@ async fn serving_creates_a_missing_database_and_offers_setup() {
     assert!(app.setup_link.is_some());
     let mut conn = db.conn();
     assert!(!private_integrations::db::agencies::any_exists(&mut conn).expect("migrated"));
+    app.shutdown().await.expect("stops cleanly");
 }
 
 #[test]
 fn instances_starting_at_once_migrate_exactly_once() {
     let db = TestDatabase::missing();
     let url = db.url();
+    let start = Arc::new(std::sync::Barrier::new(4));
     let handles: Vec<_> = (0..4)
         .map(|_| {
-            let url = url.clone();
-            std::thread::spawn(move || private_integrations::db::prepare(&url))
+            let (url, start) = (url.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                private_integrations::db::prepare(&url)
+            })
         })
         .collect();
-    for handle in handles {
-        handle.join().expect("thread").expect("every instance starts");
-    }
+    let applied: Vec<usize> = handles
+        .into_iter()
+        .map(|handle| handle.join().expect("thread").expect("every instance starts"))
+        .collect();
+    let migrations =
+        MigrationSource::<Pg>::migrations(&private_integrations::db::MIGRATIONS).expect("embedded").len();
+    assert_eq!(applied.iter().sum::<usize>(), migrations, "each migration ran once in all: {applied:?}");
+    assert_eq!(applied.iter().filter(|count| **count > 0).count(), 1, "one instance migrated: {applied:?}");
+    let mut conn = db.conn();
+    let recorded: Vec<String> = diesel::RunQueryDsl::load(
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version"),
+        &mut conn,
+    )
+    .map(|rows: Vec<Version>| rows.into_iter().map(|row| row.version).collect())
+    .expect("the migrations table");
+    let mut unique = recorded.clone();
+    unique.dedup();
+    assert_eq!((recorded.len(), unique.len()), (migrations, migrations), "{recorded:?}");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
 }
 
 #[tokio::test]

@@ -42,12 +42,18 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The set-up link printed at start, if the database was empty.
     pub setup_link: Option<String>,
-    /// The app's shared state.
-    pub state: private_integrations::web::AppState,
-    /// Stops the server when the test ends.
-    server: actix_web::dev::ServerHandle,
+    /// The app's shared state; let go before the app stops (see [`Drop`]).
+    state: Option<private_integrations::web::AppState>,
+    /// The app, served on a thread of its own as in its own process.
+    running: Option<Running>,
     /// The database; dropped after the server.
     pub db: TestDatabase,
+}
+
+/// An app serving on its own thread and actix system.
+struct Running {
+    server: actix_web::dev::ServerHandle,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// A response, read.
@@ -128,13 +134,43 @@ impl TestApp {
                 .expect("valid test configuration");
         let clock =
             Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().expect("date")));
-        let app =
-            Application::build_with_listener(config, clock.clone(), listener).await.expect("app builds");
-        let setup_link = app.setup_link.clone();
-        let state = app.state.clone();
-        let server = app.handle();
-        tokio::spawn(app.run_until_stopped());
-        Self { browser: Browser::new(address), clock, setup_link, state, server, db }
+        let (ready, started) = tokio::sync::oneshot::channel();
+        let app_clock = clock.clone();
+        // The app runs as it would in its own process: its own thread and actix system,
+        // independent of the test's runtime, so that stopping it never waits on the test.
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = match Application::build_with_listener(config, app_clock, listener).await {
+                    Ok(app) => app,
+                    Err(error) => {
+                        let _ = ready.send(Err(format!("{error:#}")));
+                        return;
+                    }
+                };
+                let parts = (app.setup_link.clone(), app.state.clone(), app.handle());
+                if ready.send(Ok(parts)).is_err() {
+                    return;
+                }
+                app.run_until_stopped().await.expect("the app serves and stops cleanly");
+            });
+        });
+        let (setup_link, state, server) = match started.await.expect("the app's thread answers") {
+            Ok(parts) => parts,
+            Err(error) => panic!("the app did not start: {error}"),
+        };
+        Self {
+            browser: Browser::new(address),
+            clock,
+            setup_link,
+            state: Some(state),
+            running: Some(Running { server, thread }),
+            db,
+        }
+    }
+
+    /// The app's shared state, for tests that look behind the scenes.
+    pub fn state(&self) -> &private_integrations::web::AppState {
+        self.state.as_ref().expect("the app is running")
     }
 
     /// Another browser on the same running app, with its own cookies.
@@ -149,7 +185,7 @@ impl TestApp {
 
     /// The digest the app stores for a token.
     pub fn state_digest(&self, token: &private_integrations::domain::token::TokenSecret) -> Vec<u8> {
-        self.state.digester.digest(token)
+        self.state().digester.digest(token)
     }
 
     /// A direct database connection.
@@ -259,10 +295,19 @@ impl Browser {
 }
 
 impl Drop for TestApp {
+    /// Stops the app and waits until it has wound down completely: its database
+    /// connections closed, its listener thread joined. A thread still inside libpq when
+    /// the test process exits would crash it (OpenSSL's exit handlers free what the
+    /// thread is using).
     fn drop(&mut self) {
-        // The stop command is sent at once; the workers wind down while the test ends,
-        // rather than lingering with connections until the process exits.
-        drop(self.server.stop(false));
+        drop(self.state.take());
+        if let Some(running) = self.running.take() {
+            // `stop` sends its command at once; the app's own thread drives it.
+            drop(running.server.stop(true));
+            if running.thread.join().is_err() && !std::thread::panicking() {
+                panic!("the app's thread panicked while stopping");
+            }
+        }
     }
 }
 

@@ -16,28 +16,34 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Starts forwarding.
+    /// Starts forwarding, on a thread of its own: the apps behind it keep their database
+    /// while the test's own runtime is busy (stopping an app, say).
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        listener.set_nonblocking(true).expect("non-blocking");
         let port = listener.local_addr().expect("address").port();
         let up = Arc::new(AtomicBool::new(true));
         let (cut, _) = broadcast::channel(4);
         let (accept_up, accept_cut) = (up.clone(), cut.clone());
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !accept_up.load(Ordering::SeqCst) {
-                    drop(client);
-                    continue;
-                }
-                let mut cut = accept_cut.subscribe();
-                tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await else { return };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = cut.recv() => {}
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).expect("listener");
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !accept_up.load(Ordering::SeqCst) {
+                        drop(client);
+                        continue;
                     }
-                });
-            }
+                    let mut cut = accept_cut.subscribe();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await else { return };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = cut.recv() => {}
+                        }
+                    });
+                }
+            })
         });
         Self { port, up, cut }
     }
