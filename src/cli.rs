@@ -8,17 +8,16 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
-use diesel::{Connection as _, PgConnection};
 
-use crate::clock::{Clock as _, SystemClock};
+use crate::app::operator::{self, Newcomer};
+use crate::app::{self, App, AppError};
+use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::db::{self, users::NewPerson};
+use crate::db;
 use crate::domain::ids::{AgencyId, SubAccountId};
-use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
-use crate::domain::random;
-use crate::startup::Application;
+use crate::domain::people::{DisplayName, Email, NewPassword, Role};
+use crate::startup::{self, Application};
 use crate::telemetry;
-use crate::web::passwords;
 
 #[derive(Parser)]
 #[command(name = "private-integrations", version, about = "Scoped API tokens for third-party developers")]
@@ -125,59 +124,69 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::Agency { command: AgencyCommand::Create { name } } => {
-            let name = DisplayName::parse(&name).map_err(|message| anyhow::anyhow!("--name: {message}"))?;
-            let agency = db::agencies::create(&mut connect(&config)?, &name, SystemClock.now())?;
-            println!("{}", agency.id);
-            Ok(())
-        }
-        Command::Subaccount { command: SubaccountCommand::Create { agency, name } } => {
-            let name = DisplayName::parse(&name).map_err(|message| anyhow::anyhow!("--name: {message}"))?;
-            let mut conn = connect(&config)?;
-            db::agencies::find(&mut conn, agency).optional_or(|| format!("no agency has the id {agency}"))?;
-            let sub_account = db::agencies::create_sub_account(&mut conn, agency, &name, SystemClock.now())?;
-            println!("{}", sub_account.id);
-            Ok(())
-        }
-        Command::User { command: UserCommand::Create { agency, email, name, role, sub_accounts } } => {
-            let role = Role::from_cli(&role).context("unknown role")?;
-            let person = NewPerson {
-                agency_id: agency,
-                email: Email::parse(&email).map_err(|message| anyhow::anyhow!("--email: {message}"))?,
-                name: DisplayName::parse(&name).map_err(|message| anyhow::anyhow!("--name: {message}"))?,
-                role,
-                permissions: Permissions::default(),
-                sub_accounts,
-            };
-            if role.is_agency_level() && !person.sub_accounts.is_empty() {
-                bail!("--subaccount applies only to account-admin and account-user");
+        other => operate(config, other),
+    }
+}
+
+/// Runs an operator command against a prepared database, then closes every connection.
+fn operate(config: Config, command: Command) -> anyhow::Result<()> {
+    db::prepare(&config.database_url)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let app = startup::operator_app(config).await?;
+        let closing = app.db.closing();
+        let outcome = match command {
+            Command::Agency { command: AgencyCommand::Create { name } } => {
+                let name = parsed("--name", DisplayName::parse(&name))?;
+                let agency = operator::create_agency(&app, name).await.map_err(explain)?;
+                println!("{}", agency.id);
+                Ok(())
             }
-            if !role.is_agency_level() && person.sub_accounts.is_empty() {
-                bail!("{} needs at least one --subaccount", role.as_str().replace('_', "-"));
+            Command::Subaccount { command: SubaccountCommand::Create { agency, name } } => {
+                let name = parsed("--name", DisplayName::parse(&name))?;
+                let sub = operator::create_sub_account(&app, agency, name).await.map_err(explain)?;
+                println!("{}", sub.id);
+                Ok(())
             }
-            let mut conn = connect(&config)?;
-            db::agencies::find(&mut conn, agency).optional_or(|| format!("no agency has the id {agency}"))?;
-            let hash = passwords::hash_blocking(&read_password()?)?;
-            let user = conn.transaction(|conn| {
-                let first_admin =
-                    role == Role::AgencyAdmin && db::users::count_agency_admins(conn, agency)? == 0;
-                let person = NewPerson { permissions: Permissions::defaults(role, first_admin), ..person };
-                db::users::create(conn, &person, Some(&hash), SystemClock.now())
-            })?;
-            println!("{}", user.id);
-            Ok(())
-        }
-        Command::User { command: UserCommand::SetPassword { email } } => {
-            let email = Email::parse(&email).map_err(|message| anyhow::anyhow!("--email: {message}"))?;
-            let mut conn = connect(&config)?;
-            let user = db::users::find_by_email(&mut conn, &email)?
-                .with_context(|| format!("no user has the email {}", email.as_str()))?;
-            let hash = passwords::hash_blocking(&read_password()?)?;
-            db::users::set_password_hash(&mut conn, user.id, &hash)?;
-            println!("Password updated for {}.", email.as_str());
-            Ok(())
-        }
-        Command::Demo => demo(&config),
+            Command::User { command: UserCommand::Create { agency, email, name, role, sub_accounts } } => {
+                let newcomer = Newcomer {
+                    agency_id: agency,
+                    email: parsed("--email", Email::parse(&email))?,
+                    name: parsed("--name", DisplayName::parse(&name))?,
+                    role: Role::from_cli(&role).context("unknown role")?,
+                    sub_accounts,
+                };
+                let user = operator::create_user(&app, newcomer, read_password()?).await.map_err(explain)?;
+                println!("{}", user.id);
+                Ok(())
+            }
+            Command::User { command: UserCommand::SetPassword { email } } => {
+                let email = parsed("--email", Email::parse(&email))?;
+                let password = read_password()?;
+                operator::set_password(&app, email.clone(), password).await.map_err(explain)?;
+                println!("Password updated for {}.", email.as_str());
+                Ok(())
+            }
+            Command::Demo => demo(&app).await,
+            Command::Serve | Command::Migrate => Ok(()),
+        };
+        drop(app);
+        closing.wait(std::time::Duration::from_secs(10)).await;
+        outcome
+    })
+}
+
+/// A value from the command line, parsed, or a message naming the argument.
+fn parsed<T>(argument: &str, value: Result<T, String>) -> anyhow::Result<T> {
+    value.map_err(|message| anyhow::anyhow!("{argument}: {message}"))
+}
+
+/// A use case's refusal as the operator reads it.
+fn explain(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Invalid { message, .. } | AppError::Refused(message) => anyhow::anyhow!(message),
+        AppError::Unavailable(cause) => cause.context("the database is unavailable"),
+        other => anyhow::Error::new(other),
     }
 }
 
@@ -194,13 +203,6 @@ fn serve(config: Config) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
-}
-
-/// A migrated database connection for an operator command.
-fn connect(config: &Config) -> anyhow::Result<PgConnection> {
-    db::prepare(&config.database_url)?;
-    PgConnection::establish(&config.database_url)
-        .with_context(|| format!("connecting to {}", db::redact(&config.database_url)))
 }
 
 /// Reads a new password from `PI_PASSWORD`, else from standard input.
@@ -224,23 +226,12 @@ fn read_password() -> anyhow::Result<NewPassword> {
     NewPassword::parse(text).map_err(anyhow::Error::msg)
 }
 
-trait OptionalOr<T> {
-    fn optional_or(self, message: impl FnOnce() -> String) -> anyhow::Result<T>;
-}
+/// The demo agency's sub-accounts.
+const DEMO_SUB_ACCOUNTS: [&str; 2] = ["Downtown Dental", "Uptown Fitness"];
 
-impl<T> OptionalOr<T> for diesel::QueryResult<T> {
-    /// Turns "not found" into a clear message.
-    fn optional_or(self, message: impl FnOnce() -> String) -> anyhow::Result<T> {
-        match self {
-            Ok(value) => Ok(value),
-            Err(diesel::result::Error::NotFound) => Err(anyhow::anyhow!(message())),
-            Err(error) => Err(error.into()),
-        }
-    }
-}
-
-/// The demo agency's people: (email, name, role, sub-account index).
-const DEMO_PEOPLE: [(&str, &str, Role, Option<usize>); 5] = [
+/// The demo agency's people: (email, name, role, sub-account index). The first agency
+/// admin becomes the team manager.
+const DEMO_PEOPLE: [operator::DemoPerson; 5] = [
     ("owner@demo.example", "Olivia Owner", Role::AgencyAdmin, None),
     ("staff@demo.example", "Sam Staff", Role::AgencyUser, None),
     ("dental.admin@demo.example", "Dana Dental", Role::AccountAdmin, Some(0)),
@@ -248,47 +239,29 @@ const DEMO_PEOPLE: [(&str, &str, Role, Option<usize>); 5] = [
     ("fitness.admin@demo.example", "Finn Fitness", Role::AccountAdmin, Some(1)),
 ];
 
-fn demo(config: &Config) -> anyhow::Result<()> {
-    let mut conn = connect(config)?;
-    let now = SystemClock.now();
-    let owner = Email::parse(DEMO_PEOPLE[0].0).map_err(anyhow::Error::msg)?;
-    if db::users::find_by_email(&mut conn, &owner)?.is_some() {
-        bail!("the demo agency already exists (sign in as {})", owner.as_str());
+async fn demo(app: &App) -> anyhow::Result<()> {
+    let mut people = Vec::new();
+    let mut passwords = Vec::new();
+    for person in DEMO_PEOPLE {
+        let password = app::random::base62(16);
+        people.push((person, NewPassword::parse(password.clone()).map_err(anyhow::Error::msg)?));
+        passwords.push(password);
     }
-    let mut sign_ins = Vec::new();
-    for (email, name, role, _) in DEMO_PEOPLE {
-        let password = random::base62(16);
-        let hash =
-            passwords::hash_blocking(&NewPassword::parse(password.clone()).map_err(anyhow::Error::msg)?)?;
-        sign_ins.push((email, name, role, password, hash));
-    }
-    let agency = conn.transaction(|conn| {
-        let agency =
-            db::agencies::create(conn, &DisplayName::parse("Demo Agency").map_err(anyhow::Error::msg)?, now)?;
-        let subs = ["Downtown Dental", "Uptown Fitness"]
-            .into_iter()
-            .map(|name| {
-                let name = DisplayName::parse(name).map_err(anyhow::Error::msg)?;
-                Ok(db::agencies::create_sub_account(conn, agency.id, &name, now)?)
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        for ((email, name, role, _, hash), (_, _, _, sub)) in sign_ins.iter().zip(DEMO_PEOPLE) {
-            let person = NewPerson {
-                agency_id: agency.id,
-                email: Email::parse(email).map_err(anyhow::Error::msg)?,
-                name: DisplayName::parse(name).map_err(anyhow::Error::msg)?,
-                role: *role,
-                permissions: Permissions::defaults(*role, *role == Role::AgencyAdmin),
-                sub_accounts: sub.map(|index| subs[index].id).into_iter().collect(),
-            };
-            db::users::create(conn, &person, Some(hash), now)?;
-        }
-        anyhow::Ok(agency)
-    })?;
+    let agency = operator::seed_demo(
+        app,
+        DisplayName::parse("Demo Agency").map_err(anyhow::Error::msg)?,
+        DEMO_SUB_ACCOUNTS
+            .iter()
+            .map(|name| DisplayName::parse(name).map_err(anyhow::Error::msg))
+            .collect::<Result<_, _>>()?,
+        people,
+    )
+    .await
+    .map_err(explain)?;
     println!("Demo agency created: {} ({})\n", agency.name, agency.id);
     println!("{:<30} {:<14} {:<18} PASSWORD", "EMAIL", "ROLE", "SUB-ACCOUNT");
-    for ((email, _, role, password, _), (_, _, _, sub)) in sign_ins.iter().zip(DEMO_PEOPLE) {
-        let sub = sub.map_or("-", |index| ["Downtown Dental", "Uptown Fitness"][index]);
+    for ((email, _, role, sub), password) in DEMO_PEOPLE.iter().zip(passwords) {
+        let sub = sub.map_or("-", |index| DEMO_SUB_ACCOUNTS[index]);
         println!("{email:<30} {:<14} {sub:<18} {password}", role.label());
     }
     Ok(())

@@ -10,6 +10,19 @@ use secrecy::SecretString;
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/private_integrations";
 /// The default listening address when `BIND` is not set.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The largest request body accepted (forms and API bodies are small).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// API rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests per interval per integration.
+    pub burst: u64,
+    /// The burst interval, in milliseconds.
+    pub interval_ms: i64,
+    /// Requests per UTC day per agency or sub-account.
+    pub daily: u64,
+}
 
 /// Everything the server needs to know about its deployment.
 #[derive(Debug, Clone)]
@@ -40,7 +53,7 @@ pub struct Config {
     /// API rate limits (`RATE_LIMIT_BURST` per `RATE_LIMIT_INTERVAL_SECONDS` per
     /// integration, default 100 per 10 s; `RATE_LIMIT_DAILY` per agency or sub-account,
     /// default 200,000).
-    pub rate_limits: crate::api::limits::Limits,
+    pub rate_limits: RateLimits,
     /// Redis for rate-limit counters shared by every instance (`REDIS_URL`); without it
     /// each instance counts on its own.
     pub redis_url: Option<String>,
@@ -110,7 +123,7 @@ impl Config {
             secret => secret.map(SecretString::from),
         };
         let interval_seconds = positive(&get, "RATE_LIMIT_INTERVAL_SECONDS", 10)?;
-        let rate_limits = crate::api::limits::Limits {
+        let rate_limits = RateLimits {
             burst: positive(&get, "RATE_LIMIT_BURST", 100)?,
             interval_ms: i64::try_from(interval_seconds)
                 .ok()

@@ -1,14 +1,9 @@
-//! Prometheus metrics at `GET /metrics` (text exposition format): request counts by status
-//! class, token verifications and cache hits, rate-limit refusals. Plain atomic counters;
-//! no label can carry a secret or grow without bound.
+//! Prometheus metrics (text exposition format, served at `GET /metrics`): request counts
+//! by status class, token verifications and cache hits, rate-limit refusals. Plain atomic
+//! counters; no label can carry a secret or grow without bound.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use actix_web::{HttpResponse, web};
-
-use crate::web::AppState;
 
 /// The counters of this instance.
 #[derive(Default)]
@@ -20,9 +15,6 @@ pub struct Metrics {
     cache_misses: AtomicU64,
     rate_limited: AtomicU64,
 }
-
-/// Shared metrics.
-pub type SharedMetrics = Arc<Metrics>;
 
 impl Metrics {
     /// Counts a response by its status class (1xx … 5xx).
@@ -70,9 +62,4 @@ impl Metrics {
         let _ = writeln!(out, "pi_rate_limited_total {}", load(&self.rate_limited));
         out
     }
-}
-
-/// `GET /metrics`.
-pub async fn endpoint(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
 }

@@ -1,5 +1,6 @@
-//! Building and running the server: prepare the database, print the set-up link of an
-//! empty installation, and serve the dashboard with its middleware stack.
+//! Building and running the server: prepare the database, assemble the [`App`], print the
+//! set-up link of an empty installation, and serve the dashboard and the API with their
+//! middleware stack. This is the one place that knows every layer.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -10,24 +11,20 @@ use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionP
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App as HttpApp, HttpServer, web};
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 use sha2::{Digest as _, Sha512};
 
+use crate::app::{self, App};
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{BODY_LIMIT, Config};
 use crate::db::{self, Database};
-use crate::domain::random;
 use crate::domain::token::TokenDigester;
 use crate::routes;
-use crate::web::passwords::Passwords;
 use crate::web::reveal::RevealSealer;
 use crate::web::session::PgSessionStore;
-use crate::web::{AppState, error_pages, security};
-
-/// The largest request body accepted (forms are small).
-pub const BODY_LIMIT: usize = 64 * 1024;
+use crate::web::{error_pages, security};
 
 /// A built, bound, not yet awaited server.
 pub struct Application {
@@ -35,8 +32,8 @@ pub struct Application {
     port: u16,
     /// The one-time set-up link, when the database had no agency yet.
     pub setup_link: Option<String>,
-    /// The shared state, for tests that look behind the scenes.
-    pub state: AppState,
+    /// The app, for tests that look behind the scenes.
+    pub app: App,
     /// What runs beside the server, stopped when it stops.
     background: Background,
 }
@@ -54,9 +51,7 @@ impl Application {
         // A bad scope catalog is reported before any database work.
         config.load_catalog()?;
         let url = config.database_url.clone();
-        actix_web::rt::task::spawn_blocking(move || db::prepare(&url))
-            .await
-            .context("preparing the database")??;
+        tokio::task::spawn_blocking(move || db::prepare(&url)).await.context("preparing the database")??;
         let listener =
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         Self::build_with_listener(config, clock, listener).await
@@ -72,37 +67,37 @@ impl Application {
         let port = tcp.local_addr()?.port();
         let db = Database::new(&config.database_url, config.pool_size);
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
-        let passwords = actix_web::rt::task::spawn_blocking(move || Passwords::new(parallelism)).await??;
+        let passwords =
+            tokio::task::spawn_blocking(move || app::passwords::Passwords::new(parallelism)).await??;
         let catalog = Arc::new(config.load_catalog()?);
         let secret = config.secret_key.as_ref().map(|secret| secret.expose_secret().to_owned());
         let digester = TokenDigester::new(secret.as_deref());
         let sealer = RevealSealer::new(secret.as_deref());
-        let usage = crate::api::usage::UsageRecorder::default();
         let limiter = match &config.redis_url {
-            Some(url) => crate::api::limits::RateLimiter::with_redis(config.rate_limits, url).await?,
-            None => crate::api::limits::RateLimiter::new(config.rate_limits),
+            Some(url) => app::limits::RateLimiter::with_redis(config.rate_limits, url).await?,
+            None => app::limits::RateLimiter::new(config.rate_limits),
         };
-        let tokens = crate::api::cache::TokenCache::new();
+        let tokens = app::tokens::TokenCache::new();
         let listener = db::notify::Listener::spawn(config.database_url.clone(), tokens.subscriber())
             .context("starting the token-change listener")?;
-        let metrics = Arc::default();
-        let state = AppState {
-            config,
+        let app = App {
+            config: Arc::new(config),
             db,
             clock,
             passwords,
             catalog,
             digester,
-            sealer,
             tokens,
             limiter,
-            metrics,
-            usage,
+            metrics: Arc::default(),
+            usage: app::usage::UsageRecorder::default(),
         };
-        let setup_link = issue_setup_link(&state).await?;
-        let tasks = vec![spawn_sweeper(state.clone()), spawn_usage_flusher(state.clone())];
-        let server = serve(state.clone(), tcp)?;
-        Ok(Self { server, port, setup_link, state, background: Background { tasks, listener } })
+        let setup_link = app::auth::issue_setup_link(&app)
+            .await
+            .map_err(|error| anyhow::anyhow!("checking for an agency: {error}"))?;
+        let tasks = vec![spawn_sweeper(app.clone()), spawn_usage_flusher(app.clone())];
+        let server = serve(app.clone(), sealer, tcp)?;
+        Ok(Self { server, port, setup_link, app, background: Background { tasks, listener } })
     }
 
     /// A handle to stop the server.
@@ -120,13 +115,13 @@ impl Application {
     /// background work and waits until every database connection is closed. When this
     /// returns, no thread of the app is left inside libpq, so the process may exit.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, state, background, .. } = self;
+        let Self { server, app, background, .. } = self;
         let served = server.await;
-        if let Err(error) = state.usage.flush(&state.db).await {
+        if let Err(error) = app.usage.flush(&app).await {
             tracing::warn!(%error, "could not write the last token uses at shutdown");
         }
-        let closing = state.db.closing();
-        drop(state);
+        let closing = app.db.closing();
+        drop(app);
         for task in &background.tasks {
             task.abort();
         }
@@ -135,7 +130,7 @@ impl Application {
             let _ = task.await;
         }
         let listener = background.listener;
-        if let Err(error) = actix_web::rt::task::spawn_blocking(move || listener.stop()).await {
+        if let Err(error) = tokio::task::spawn_blocking(move || listener.stop()).await {
             tracing::error!(%error, "stopping the token-change listener failed");
         }
         if !closing.wait(SHUTDOWN_GRACE).await {
@@ -151,38 +146,38 @@ impl Application {
     }
 }
 
+/// The app of an operator's command: the database and the services, without a server,
+/// a listener or background work. The database must be prepared already.
+pub async fn operator_app(config: Config) -> anyhow::Result<App> {
+    let passwords = tokio::task::spawn_blocking(|| app::passwords::Passwords::new(1)).await??;
+    let secret = config.secret_key.as_ref().map(|secret| secret.expose_secret().to_owned());
+    Ok(App {
+        db: Database::new(&config.database_url, 2),
+        clock: Arc::new(crate::clock::SystemClock),
+        passwords,
+        catalog: Arc::new(config.load_catalog()?),
+        digester: TokenDigester::new(secret.as_deref()),
+        tokens: app::tokens::TokenCache::new(),
+        limiter: app::limits::RateLimiter::new(config.rate_limits),
+        metrics: Arc::default(),
+        usage: app::usage::UsageRecorder::default(),
+        config: Arc::new(config),
+    })
+}
+
 /// How long shutdown waits for the last database connections to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// On an installation without any agency, issues the one-time set-up link.
-async fn issue_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
-    let now = state.clock.now();
-    let public_url = state.config.public_url.clone();
-    let link = state
-        .db
-        .run(move |conn| {
-            if db::agencies::any_exists(conn)? {
-                return Ok(None);
-            }
-            let token = random::base62(32);
-            db::setup::replace(conn, &routes::auth::setup::token_digest(&token), now)?;
-            Ok(Some(format!("{public_url}/setup/{token}")))
-        })
-        .await
-        .map_err(|error| anyhow::anyhow!("checking for an agency: {error}"))?;
-    Ok(link)
-}
 
 /// How often last-use records are written.
 const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Writes last-use records in batches.
-fn spawn_usage_flusher(state: AppState) -> tokio::task::JoinHandle<()> {
+fn spawn_usage_flusher(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(USAGE_FLUSH_INTERVAL);
         loop {
             interval.tick().await;
-            if let Err(error) = state.usage.flush(&state.db).await {
+            if let Err(error) = app.usage.flush(&app).await {
                 tracing::warn!(%error, "writing last token uses failed; will retry");
             }
         }
@@ -190,24 +185,12 @@ fn spawn_usage_flusher(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// Periodically removes sessions and sign-in failures that can no longer matter.
-fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+fn spawn_sweeper(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(600));
         loop {
             interval.tick().await;
-            let now = state.clock.now();
-            let absolute =
-                chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::MAX);
-            let window = chrono::Duration::minutes(routes::auth::sign_in::THROTTLE_WINDOW_MINUTES);
-            let swept = state
-                .db
-                .run(move |conn| {
-                    let sessions = db::sessions::delete_stale(conn, now, now - absolute)?;
-                    let failures = db::sign_in::delete_before(conn, now - window)?;
-                    Ok(sessions + failures)
-                })
-                .await;
-            if let Err(error) = swept {
+            if let Err(error) = app::sessions::sweep(&app).await {
                 tracing::warn!(%error, "sweeping stale sessions failed");
             }
         }
@@ -222,16 +205,15 @@ fn cookie_key(config: &Config) -> Key {
     Key::from(digest.as_slice())
 }
 
-fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
-    let key = cookie_key(&state.config);
-    let workers = state.config.workers;
+fn serve(app: App, sealer: RevealSealer, listener: TcpListener) -> anyhow::Result<Server> {
+    let key = cookie_key(&app.config);
+    let workers = app.config.workers;
     let server = HttpServer::new(move || {
-        let config = &state.config;
-        let store = PgSessionStore::new(state.db.clone(), state.clock.clone(), config.session_absolute);
+        let config = &app.config;
         let idle = actix_web::cookie::time::Duration::seconds(
             i64::try_from(config.session_idle.as_secs()).unwrap_or(i64::MAX),
         );
-        let sessions = SessionMiddleware::builder(store, key.clone())
+        let sessions = SessionMiddleware::builder(PgSessionStore::new(app.clone()), key.clone())
             .cookie_name(if config.tls { "__Host-pi_session" } else { "pi_session" }.to_owned())
             .cookie_secure(config.tls)
             .cookie_http_only(true)
@@ -244,8 +226,9 @@ fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                     .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
             )
             .build();
-        App::new()
-            .app_data(web::Data::new(state.clone()))
+        HttpApp::new()
+            .app_data(web::Data::new(app.clone()))
+            .app_data(web::Data::new(sealer.clone()))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(web::FormConfig::default().limit(BODY_LIMIT))
             .app_data(web::JsonConfig::default().limit(BODY_LIMIT))
@@ -253,7 +236,7 @@ fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(from_fn(crate::telemetry::log_requests))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/readyz", web::get().to(routes::health::readyz))
-            .route("/metrics", web::get().to(crate::metrics::endpoint))
+            .route("/metrics", web::get().to(routes::health::metrics))
             .route("/static/{file:.*}", web::get().to(crate::assets::serve))
             .configure(crate::api::configure)
             .service(

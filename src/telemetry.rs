@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber: human-readable lines on stderr, filtered by `RUST_LOG`
@@ -20,25 +22,41 @@ pub fn init() {
         .try_init();
 }
 
-/// Logs one line per request: method, the matched route *pattern* (never the concrete
-/// path, which may carry a one-time setup token), status and duration.
+/// The response header that names a request's id, for matching a report with the logs.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Runs each request in a span carrying a fresh request id (so every log line of the
+/// request, handlers and use cases included, names it), and logs one line per request:
+/// method, the matched route *pattern* (never the concrete path, which may carry a
+/// one-time setup token), status and duration.
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    let id = hex(&crate::app::random::bytes::<8>());
     let method = req.method().clone();
     let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
-    let state = req.app_data::<actix_web::web::Data<crate::web::AppState>>().cloned();
-    let outcome = next.call(req).await;
+    let app = req.app_data::<actix_web::web::Data<crate::app::App>>().cloned();
+    let span = tracing::info_span!("request", %id);
+    let outcome = next.call(req).instrument(span.clone()).await;
     let status = match &outcome {
         Ok(response) => response.status().as_u16(),
         Err(error) => error.as_response_error().status_code().as_u16(),
     };
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    if let Some(state) = &state {
-        state.metrics.response(status);
+    if let Some(app) = &app {
+        app.metrics.response(status);
     }
-    tracing::info!(%method, route, status, micros, "request");
-    outcome
+    span.in_scope(|| tracing::info!(%method, route, status, micros, "request"));
+    outcome.map(|mut response| {
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        response
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

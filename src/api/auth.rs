@@ -1,35 +1,38 @@
-//! Who is calling: the bearer token, verified.
+//! Who is calling: the bearer token, verified by [`crate::app::tokens::authenticate`], and
+//! the `X-RateLimit-*` headers of every answer.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::HttpMessage as _;
-use actix_web::http::header;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web::Data};
-use chrono::{DateTime, Utc};
 
-use super::{ApiError, ApiResult};
-use crate::db;
-use crate::domain::ids::{AgencyId, IntegrationId, SubAccountId};
-use crate::domain::integration::Owner;
-use crate::domain::token::TokenSecret;
-use crate::web::{AppState, client};
+use super::ApiError;
+use crate::app::limits::Standing;
+use crate::app::tokens::{self, Rejected, Verified};
+use crate::app::{App, Requester};
+use crate::web::client;
 
-/// A verified caller: the integration its token belongs to.
+/// A verified caller: the integration its token belongs to, asking from its address.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The integration.
-    pub integration_id: IntegrationId,
-    /// Its name.
-    pub name: String,
-    /// Whose it is.
-    pub owner: Owner,
-    /// The scopes it holds.
-    pub scopes: Vec<String>,
-    /// When the calling token stops working, if it is the old token of a rotation.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When the calling token was issued.
-    pub issued_at: DateTime<Utc>,
+    /// The token, verified.
+    pub verified: Verified,
+    /// It, as use cases take it.
+    pub requester: Requester,
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 impl FromRequest for Caller {
@@ -39,78 +42,40 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req.app_data::<Data<AppState>>().cloned().ok_or(ApiError::INTERNAL)?;
-            let text = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .map(str::trim)
+            let app = req.app_data::<Data<App>>().cloned().ok_or(ApiError::INTERNAL)?;
+            let presented = bearer(&req)
                 .ok_or(ApiError::unauthorized("An Authorization header with a Bearer token is required"))?;
-            // Format and checksum first: a mistyped or forged token costs no lookup.
-            let token =
-                TokenSecret::parse(text).map_err(|_| ApiError::unauthorized("The token is malformed"))?;
-            let digest = state.digester.digest(&token);
-            let now = state.clock.now();
-            let cached = state.tokens.get(&digest);
-            state.metrics.cache(cached.is_some());
-            let lookup = match cached {
-                Some(hit) => hit,
-                None => {
-                    let generation = state.tokens.generation();
-                    let key = digest.clone();
-                    let found = state
-                        .db
-                        .run(move |conn| Ok(db::integrations::find_by_digest(conn, &key)?))
-                        .await
-                        .map_err(ApiError::from)?
-                        .map(std::sync::Arc::new);
-                    state.tokens.insert(digest, found.clone(), generation);
-                    found
-                }
-            };
-            let entry = lookup.filter(|entry| db::integrations::usable(&entry.0, &entry.1, now));
-            state.metrics.verification(entry.is_some());
-            let entry = entry.ok_or(ApiError::unauthorized("The token is invalid, revoked or expired"))?;
-            let (integration, token) = (&entry.0, &entry.1);
-            state.usage.record(token.id, now, client::ip(&req));
-            let owner = integration.sub_account_id.map_or(integration.agency_id.0, |sub| sub.0);
-            let standing = state.limiter.hit(integration.id.0, owner, now).await;
+            let ip = client::ip(&req);
+            let (verified, standing) =
+                tokens::authenticate(&app, presented, &ip).await.map_err(|rejected| match rejected {
+                    Rejected::Malformed => ApiError::unauthorized("The token is malformed"),
+                    Rejected::Invalid => ApiError::unauthorized("The token is invalid, revoked or expired"),
+                    Rejected::Failed(error) => ApiError::from(error),
+                })?;
             req.extensions_mut().insert(standing);
             if standing.exceeded {
-                state.metrics.rate_limited();
                 return Err(ApiError::TOO_MANY);
             }
-            Ok(Self {
-                integration_id: integration.id,
-                scopes: integration.scope_names(),
-                owner: Owner { agency_id: integration.agency_id, sub_account_id: integration.sub_account_id },
-                name: integration.name.clone(),
-                expires_at: token.expires_at,
-                issued_at: token.created_at,
-            })
+            let requester = Requester::token(verified.caller.clone(), ip);
+            Ok(Self { verified, requester })
         })
     }
 }
 
-impl Caller {
-    /// Fails with 403 unless the token holds `scope` and the catalog still knows it
-    /// (a scope the catalog dropped grants nothing).
-    pub fn require(&self, scope: &str, state: &AppState) -> ApiResult<()> {
-        if self.scopes.iter().any(|held| held == scope) && state.catalog.get(scope).is_some() {
-            Ok(())
-        } else {
-            Err(ApiError::SCOPE)
+/// Copies the request's [`Standing`] (set when its token was verified) into the
+/// `X-RateLimit-*` headers of the response, errors included.
+pub async fn rate_limit_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let standing = response.request().extensions().get::<Standing>().copied();
+    if let Some(standing) = standing {
+        for (name, value) in standing.headers() {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(HeaderName::from_static(name), value);
+            }
         }
     }
-
-    /// Fails with 403 unless the sub-account (of `agency_id`) is within the token's reach:
-    /// any of its agency's for an agency token, only its own for a sub-account token.
-    pub fn reach(&self, sub_account: SubAccountId, agency_id: AgencyId) -> ApiResult<()> {
-        let inside = match self.owner.sub_account_id {
-            None => agency_id == self.owner.agency_id,
-            Some(own) => own == sub_account,
-        };
-        if inside { Ok(()) } else { Err(ApiError::LOCATION) }
-    }
+    Ok(response)
 }

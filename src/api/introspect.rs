@@ -9,9 +9,8 @@ use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 
-use crate::db;
-use crate::domain::token::TokenSecret;
-use crate::web::AppState;
+use crate::app::App;
+use crate::app::tokens::{self, Rejected};
 
 /// The form of an introspection request.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -40,14 +39,9 @@ pub struct Introspection {
     pub token_type: Option<String>,
 }
 
-fn authenticated(req: &HttpRequest, state: &AppState) -> bool {
-    let Some(secret) = &state.config.resource_server_secret else { return false };
-    let sent = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or("");
+fn authenticated(req: &HttpRequest, app: &App) -> bool {
+    let Some(secret) = &app.config.resource_server_secret else { return false };
+    let sent = super::auth::bearer(req).unwrap_or("");
     bool::from(sent.as_bytes().ct_eq(secret.expose_secret().as_bytes()))
 }
 
@@ -61,49 +55,39 @@ fn authenticated(req: &HttpRequest, state: &AppState) -> bool {
 )]
 pub async fn introspect(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     form: web::Form<IntrospectionForm>,
 ) -> HttpResponse {
-    if !authenticated(&req, &state) {
+    if !authenticated(&req, &app) {
         return HttpResponse::Unauthorized()
             .insert_header(("WWW-Authenticate", "Bearer realm=\"introspection\""))
             .json(serde_json::json!({ "error": "invalid_client" }));
     }
-    let inactive = || HttpResponse::Ok().json(serde_json::json!({ "active": false }));
-    let Ok(token) = TokenSecret::parse(form.token.trim()) else { return inactive() };
-    let digest = state.digester.digest(&token);
-    let now = state.clock.now();
-    let found =
-        state.db.run(move |conn| Ok(db::integrations::find_usable_by_digest(conn, &digest, now)?)).await;
-    match found {
-        Ok(Some((integration, token))) => {
-            let scopes: Vec<String> = integration
-                .scope_names()
-                .into_iter()
-                .filter(|scope| state.catalog.get(scope).is_some())
-                .collect();
-            let subject = integration.sub_account_id.map_or(integration.agency_id.0, |sub| sub.0);
-            let mut body = serde_json::json!({
-                "active": true,
-                "scope": scopes.join(" "),
-                "client_id": integration.id,
-                "sub": subject,
-                "iat": token.created_at.timestamp(),
-                "token_type": "Bearer",
-                "company_id": integration.agency_id,
-                "location_id": integration.sub_account_id,
-            });
-            if let Some(expires_at) = token.expires_at {
-                body["exp"] = serde_json::json!(expires_at.timestamp());
-            }
-            HttpResponse::Ok()
-                .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
-                .json(body)
+    let verified = match tokens::verify(&app, form.token.trim()).await {
+        Ok(verified) => verified,
+        Err(Rejected::Malformed | Rejected::Invalid) => {
+            return HttpResponse::Ok().json(serde_json::json!({ "active": false }));
         }
-        Ok(None) => inactive(),
-        Err(error) => {
+        Err(Rejected::Failed(error)) => {
             tracing::warn!(%error, "introspection failed");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "error": "temporarily_unavailable" }))
+            return HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "error": "temporarily_unavailable" }));
         }
+    };
+    let caller = &verified.caller;
+    let subject = caller.owner.sub_account_id.map_or(caller.owner.agency_id.0, |sub| sub.0);
+    let mut body = serde_json::json!({
+        "active": true,
+        "scope": caller.effective_scopes(&app.catalog).join(" "),
+        "client_id": caller.integration_id,
+        "sub": subject,
+        "iat": verified.issued_at.timestamp(),
+        "token_type": "Bearer",
+        "company_id": caller.owner.agency_id,
+        "location_id": caller.owner.sub_account_id,
+    });
+    if let Some(expires_at) = verified.expires_at {
+        body["exp"] = serde_json::json!(expires_at.timestamp());
     }
+    HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(body)
 }

@@ -8,12 +8,9 @@
 //! resource being inside the token's agency or sub-account.
 
 pub mod auth;
-pub mod cache;
 pub mod introspect;
-pub mod limits;
 pub mod openapi;
 pub mod resources;
-pub mod usage;
 pub mod writes;
 
 use std::borrow::Cow;
@@ -22,15 +19,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
 use serde::Serialize;
 
+use crate::app::AppError;
+use crate::domain::access::TokenDenial;
+
 /// Registers the API routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi::document))
         .route("/oauth/introspect", web::post().to(introspect::introspect))
         .service(
             web::scope("/v2")
-                .wrap(actix_web::middleware::from_fn(limits::headers))
+                .wrap(actix_web::middleware::from_fn(auth::rate_limit_headers))
                 .route("/oauth/token-info", web::get().to(resources::token_info))
-                .app_data(web::JsonConfig::default().limit(crate::startup::BODY_LIMIT).error_handler(
+                .app_data(web::JsonConfig::default().limit(crate::config::BODY_LIMIT).error_handler(
                     |error, _| ApiError::invalid(format!("The JSON body is invalid: {error}")).into(),
                 ))
                 .route("/companies/{company_id}", web::get().to(resources::company))
@@ -126,17 +126,20 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<crate::error::AppError> for ApiError {
-    fn from(error: crate::error::AppError) -> Self {
-        use crate::error::AppError;
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
             AppError::NotFound => Self::NOT_FOUND,
+            AppError::Token(TokenDenial::Scope(_)) => Self::SCOPE,
+            AppError::Token(TokenDenial::Location) | AppError::Forbidden => Self::LOCATION,
+            AppError::Invalid { field, message } => Self::invalid(format!("{field}: {message}")),
+            AppError::Refused(message) => Self::invalid(message),
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
                 Self::UNAVAILABLE
             }
-            other => {
-                tracing::error!(error = ?other, "API request failed");
+            AppError::Internal(cause) => {
+                tracing::error!(error = ?cause, "API request failed");
                 Self::INTERNAL
             }
         }

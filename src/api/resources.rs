@@ -8,9 +8,10 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::{ApiError, ApiResult, ErrorBody};
-use crate::db;
+use crate::app::{self, App};
 use crate::domain::ids::{AgencyId, SubAccountId, UserId};
-use crate::web::AppState;
+use crate::domain::people::Member;
+use crate::domain::tenancy::SubAccount;
 
 /// Whose integration a token belongs to.
 #[derive(Serialize, ToSchema)]
@@ -52,21 +53,28 @@ pub struct TokenInfo {
     security(("bearer" = []))
 )]
 pub async fn token_info(caller: Caller) -> HttpResponse {
-    let owner = match caller.owner.sub_account_id {
-        None => TokenOwner { kind: "agency", id: caller.owner.agency_id.0, company_id: None },
-        Some(id) => TokenOwner { kind: "sub-account", id: id.0, company_id: Some(caller.owner.agency_id.0) },
+    let verified = caller.verified;
+    let token = verified.caller;
+    let owner = match token.owner.sub_account_id {
+        None => TokenOwner { kind: "agency", id: token.owner.agency_id.0, company_id: None },
+        Some(id) => TokenOwner { kind: "sub-account", id: id.0, company_id: Some(token.owner.agency_id.0) },
     };
     HttpResponse::Ok().json(TokenInfo {
-        integration_id: caller.integration_id.0,
-        name: caller.name,
+        integration_id: token.integration_id.0,
+        name: token.name,
         owner,
-        scopes: caller.scopes,
-        issued_at: caller.issued_at,
-        expires_at: caller.expires_at,
+        scopes: token.scopes,
+        issued_at: verified.issued_at,
+        expires_at: verified.expires_at,
     })
 }
 
-fn parse<T: std::str::FromStr>(text: &str) -> ApiResult<T> {
+/// Fails with 403 unless the caller's token holds `scope` (and the catalog knows it).
+pub(super) fn require(caller: &Caller, app: &App, scope: &'static str) -> ApiResult<()> {
+    Ok(caller.verified.caller.require_scope(scope, &app.catalog).map_err(app::AppError::from)?)
+}
+
+pub(super) fn parse<T: std::str::FromStr>(text: &str) -> ApiResult<T> {
     // A malformed id names nothing.
     text.parse().map_err(|_| ApiError::NOT_FOUND)
 }
@@ -97,15 +105,12 @@ pub struct CompanyResponse {
 )]
 pub async fn company(
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("companies.readonly", &state)?;
+    require(&caller, &app, "companies.readonly")?;
     let id: AgencyId = parse(&path)?;
-    if id != caller.owner.agency_id || caller.owner.sub_account_id.is_some() {
-        return Err(ApiError::LOCATION);
-    }
-    let agency = state.db.run(move |conn| Ok(db::agencies::find(conn, id)?)).await?;
+    let agency = app::locations::company(&app, &caller.requester, id).await?;
     Ok(HttpResponse::Ok().json(CompanyResponse { company: Company { id: agency.id.0, name: agency.name } }))
 }
 
@@ -136,8 +141,8 @@ pub struct LocationList {
     pub total: usize,
 }
 
-impl From<db::models::SubAccount> for Location {
-    fn from(sub: db::models::SubAccount) -> Self {
+impl From<SubAccount> for Location {
+    fn from(sub: SubAccount) -> Self {
         Self { id: sub.id, company_id: sub.agency_id, name: sub.name }
     }
 }
@@ -152,18 +157,12 @@ impl From<db::models::SubAccount> for Location {
 )]
 pub async fn location(
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("locations.readonly", &state)?;
+    require(&caller, &app, "locations.readonly")?;
     let id: SubAccountId = parse(&path)?;
-    let found = state
-        .db
-        .run(move |conn| Ok(db::agencies::find_sub_account(conn, id)))
-        .await?
-        .ok()
-        .ok_or(ApiError::LOCATION)?;
-    caller.reach(found.id, found.agency_id)?;
+    let found = app::locations::location(&app, &caller.requester, id).await?;
     Ok(HttpResponse::Ok().json(LocationResponse { location: Location::from(found) }))
 }
 
@@ -201,17 +200,12 @@ impl Paging {
 )]
 pub async fn search_locations(
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     paging: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("locations.readonly", &state)?;
-    let owner = caller.owner;
-    let all = state.db.run(move |conn| Ok(db::agencies::sub_accounts_of(conn, owner.agency_id)?)).await?;
-    let visible: Vec<Location> = all
-        .into_iter()
-        .filter(|sub| owner.sub_account_id.is_none_or(|own| own == sub.id))
-        .map(Location::from)
-        .collect();
+    require(&caller, &app, "locations.readonly")?;
+    let visible: Vec<Location> =
+        app::locations::visible(&app, &caller.requester).await?.into_iter().map(Location::from).collect();
     let (total, page) = paging.window(visible);
     Ok(HttpResponse::Ok().json(LocationList { locations: page, total }))
 }
@@ -246,30 +240,16 @@ pub struct UserList {
     pub total: usize,
 }
 
-impl From<db::users::Member> for ApiUser {
-    fn from(member: db::users::Member) -> Self {
+impl From<Member> for ApiUser {
+    fn from(member: Member) -> Self {
         Self {
             id: member.user.id,
-            role: member.user.role().as_str(),
+            role: member.user.role.as_str(),
             name: member.user.name,
             email: member.user.email,
             location_ids: member.sub_accounts,
         }
     }
-}
-
-async fn visible_users(caller: &Caller, state: &AppState) -> ApiResult<Vec<ApiUser>> {
-    let owner = caller.owner;
-    let members = state
-        .db
-        .run(move |conn| {
-            Ok(match owner.sub_account_id {
-                None => db::users::members_of_agency(conn, owner.agency_id)?,
-                Some(sub) => db::users::staff_of_sub_account(conn, sub)?,
-            })
-        })
-        .await?;
-    Ok(members.into_iter().map(ApiUser::from).collect())
 }
 
 /// `GET /v2/users/` (users.readonly): the agency's people, or a sub-account's staff.
@@ -282,11 +262,12 @@ async fn visible_users(caller: &Caller, state: &AppState) -> ApiResult<Vec<ApiUs
 )]
 pub async fn users(
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     paging: web::Query<Paging>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("users.readonly", &state)?;
-    let (total, page) = paging.window(visible_users(&caller, &state).await?);
+    require(&caller, &app, "users.readonly")?;
+    let visible = app::people::visible_to_token(&app, &caller.requester).await?;
+    let (total, page) = paging.window(visible.into_iter().map(ApiUser::from).collect());
     Ok(HttpResponse::Ok().json(UserList { users: page, total }))
 }
 
@@ -298,16 +279,9 @@ pub async fn users(
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
-pub async fn user(
-    caller: Caller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    caller.require("users.readonly", &state)?;
-    let id: Uuid = parse(&path)?;
-    let found = visible_users(&caller, &state).await?.into_iter().find(|user| user.id.0 == id);
-    match found {
-        Some(user) => Ok(HttpResponse::Ok().json(UserResponse { user })),
-        None => Err(ApiError::LOCATION),
-    }
+pub async fn user(caller: Caller, app: web::Data<App>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    require(&caller, &app, "users.readonly")?;
+    let id: UserId = parse(&path)?;
+    let member = app::people::reachable_by_token(&app, &caller.requester, id).await?;
+    Ok(HttpResponse::Ok().json(UserResponse { user: ApiUser::from(member) }))
 }

@@ -3,33 +3,17 @@
 //! team", "Manage staff" or a private-integration permission, and the agency always keeps
 //! an active team manager. Every change is audited as done by the integration.
 
-use crate::db::notify::Change;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::resources::{ApiUser, Location, LocationResponse, UserResponse};
+use super::resources::{ApiUser, Location, LocationResponse, UserResponse, parse, require};
 use super::{ApiError, ApiResult, ErrorBody};
-use crate::db::{self, audit::NewEvent, users::CreateUserError, users::NewPerson};
+use crate::app::people::{ApiChange, ApiNewcomer};
+use crate::app::{self, App};
 use crate::domain::ids::{SubAccountId, UserId};
-use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
-use crate::error::AppError;
-use crate::routes::team::keep_a_team_manager;
-use crate::web::{AppState, client};
-
-fn event(caller: &Caller, req: &HttpRequest, state: &AppState, action: &str) -> NewEvent {
-    NewEvent {
-        agency_id: Some(caller.owner.agency_id),
-        sub_account_id: caller.owner.sub_account_id,
-        ip: Some(client::ip(req)),
-        ..NewEvent::new(
-            action,
-            format!("integration “{}” ({})", caller.name, caller.integration_id),
-            state.clock.now(),
-        )
-    }
-}
+use crate::domain::people::{DisplayName, Email, NewPassword, Role};
 
 fn field<T>(name: &str, parsed: Result<T, String>) -> ApiResult<T> {
     parsed.map_err(|message| ApiError::invalid(format!("{name}: {message}")))
@@ -59,43 +43,17 @@ pub struct Succeeded {
     security(("bearer" = []))
 )]
 pub async fn create_location(
-    req: HttpRequest,
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     body: web::Json<LocationBody>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("locations.write", &state)?;
-    if caller.owner.sub_account_id.is_some() {
+    require(&caller, &app, "locations.write")?;
+    if !caller.verified.caller.is_agency_token() {
         return Err(ApiError::LOCATION);
     }
     let name = field("name", DisplayName::parse(&body.name))?;
-    let agency = caller.owner.agency_id;
-    let now = state.clock.now();
-    let audit = event(&caller, &req, &state, "api.location.create");
-    let created = state
-        .db
-        .transaction(move |conn| {
-            let sub = db::agencies::create_sub_account(conn, agency, &name, now)?;
-            db::audit::record(
-                conn,
-                &NewEvent { target_id: Some(sub.id.0), target_label: Some(sub.name.clone()), ..audit },
-            )?;
-            Ok(sub)
-        })
-        .await?;
+    let created = app::locations::create(&app, &caller.requester, name).await?;
     Ok(HttpResponse::Created().json(LocationResponse { location: Location::from(created) }))
-}
-
-async fn reachable_location(
-    caller: &Caller,
-    state: &AppState,
-    path: &str,
-) -> ApiResult<db::models::SubAccount> {
-    let id: SubAccountId = path.parse().map_err(|_| ApiError::NOT_FOUND)?;
-    let found = state.db.run(move |conn| Ok(db::agencies::find_sub_account(conn, id).ok())).await?;
-    let found = found.ok_or(ApiError::LOCATION)?;
-    caller.reach(found.id, found.agency_id)?;
-    Ok(found)
 }
 
 /// `PUT /v2/locations/{id}` (locations.write): rename.
@@ -108,33 +66,17 @@ async fn reachable_location(
     security(("bearer" = []))
 )]
 pub async fn update_location(
-    req: HttpRequest,
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<String>,
     body: web::Json<LocationBody>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("locations.write", &state)?;
-    let found = reachable_location(&caller, &state, &path).await?;
+    require(&caller, &app, "locations.write")?;
+    let id: SubAccountId = parse(&path)?;
+    app::locations::location(&app, &caller.requester, id).await?;
     let name = field("name", DisplayName::parse(&body.name))?;
-    let audit = NewEvent {
-        target_id: Some(found.id.0),
-        target_label: Some(name.as_str().to_owned()),
-        details: serde_json::json!({ "name": { "before": found.name, "after": name.as_str() } }),
-        ..event(&caller, &req, &state, "api.location.update")
-    };
-    let id = found.id;
-    let renamed = name.as_str().to_owned();
-    state
-        .db
-        .transaction(move |conn| {
-            db::agencies::rename_sub_account(conn, id, &name)?;
-            db::audit::record(conn, &audit)?;
-            Ok(())
-        })
-        .await?;
-    let location = db::models::SubAccount { name: renamed, ..found };
-    Ok(HttpResponse::Ok().json(LocationResponse { location: Location::from(location) }))
+    let renamed = app::locations::rename(&app, &caller.requester, id, name).await?;
+    Ok(HttpResponse::Ok().json(LocationResponse { location: Location::from(renamed) }))
 }
 
 /// `DELETE /v2/locations/{id}` (locations.write): the sub-account, its memberships and its
@@ -147,29 +89,13 @@ pub async fn update_location(
     security(("bearer" = []))
 )]
 pub async fn delete_location(
-    req: HttpRequest,
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("locations.write", &state)?;
-    let found = reachable_location(&caller, &state, &path).await?;
-    let audit = NewEvent {
-        target_id: Some(found.id.0),
-        target_label: Some(found.name.clone()),
-        sub_account_id: None,
-        ..event(&caller, &req, &state, "api.location.delete")
-    };
-    let id = found.id;
-    state
-        .db
-        .transaction(move |conn| {
-            db::agencies::delete_sub_account(conn, id)?;
-            db::audit::record(conn, &audit)?;
-            Ok(())
-        })
-        .await?;
-    state.tokens.changed(Change::Everything);
+    require(&caller, &app, "locations.write")?;
+    let id: SubAccountId = parse(&path)?;
+    app::locations::delete(&app, &caller.requester, id).await?;
     Ok(HttpResponse::Ok().json(Succeeded { succeeded: true }))
 }
 
@@ -190,51 +116,10 @@ pub struct UserBody {
     password: Option<String>,
 }
 
-/// Checks a role and its locations against what the token may give.
-fn placement(
-    caller: &Caller,
-    state_subs: &[SubAccountId],
-    role: Role,
-    ids: Option<&[SubAccountId]>,
-) -> ApiResult<Vec<SubAccountId>> {
-    if let Some(own) = caller.owner.sub_account_id {
-        if role.is_agency_level() {
-            return Err(ApiError::invalid("role: A sub-account's token can only give account roles."));
-        }
-        return match ids {
-            None => Ok(vec![own]),
-            Some(ids) if ids.iter().all(|id| *id == own) => Ok(vec![own]),
-            Some(_) => Err(ApiError::LOCATION),
-        };
-    }
-    if role.is_agency_level() {
-        return Ok(Vec::new());
-    }
-    let ids = ids.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(ApiError::invalid("locationIds: An account role needs at least one location."));
-    }
-    if !ids.iter().all(|id| state_subs.contains(id)) {
-        return Err(ApiError::LOCATION);
-    }
-    Ok(ids.to_vec())
-}
-
 fn parse_role(text: &str) -> ApiResult<Role> {
-    Role::from_db(text).ok_or_else(|| {
+    Role::parse(text).ok_or_else(|| {
         ApiError::invalid("role: Use agency_admin, agency_user, account_admin or account_user.")
     })
-}
-
-async fn agency_subs(caller: &Caller, state: &AppState) -> ApiResult<Vec<SubAccountId>> {
-    let agency = caller.owner.agency_id;
-    Ok(state
-        .db
-        .run(move |conn| Ok(db::agencies::sub_accounts_of(conn, agency)?))
-        .await?
-        .into_iter()
-        .map(|sub| sub.id)
-        .collect())
 }
 
 /// `POST /v2/users` (users.write).
@@ -246,62 +131,24 @@ async fn agency_subs(caller: &Caller, state: &AppState) -> ApiResult<Vec<SubAcco
     security(("bearer" = []))
 )]
 pub async fn create_user(
-    req: HttpRequest,
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     body: web::Json<UserBody>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("users.write", &state)?;
+    require(&caller, &app, "users.write")?;
     let body = body.into_inner();
-    let name = field("name", DisplayName::parse(body.name.as_deref().unwrap_or("")))?;
-    let email = field("email", Email::parse(body.email.as_deref().unwrap_or("")))?;
-    let role = parse_role(body.role.as_deref().unwrap_or(""))?;
-    let subs = agency_subs(&caller, &state).await?;
-    let sub_accounts = placement(&caller, &subs, role, body.location_ids.as_deref())?;
-    let hash = match body.password {
-        Some(password) => Some(state.passwords.hash(field("password", NewPassword::parse(password))?).await?),
-        None => None,
+    let newcomer = ApiNewcomer {
+        name: field("name", DisplayName::parse(body.name.as_deref().unwrap_or("")))?,
+        email: field("email", Email::parse(body.email.as_deref().unwrap_or("")))?,
+        role: parse_role(body.role.as_deref().unwrap_or(""))?,
+        location_ids: body.location_ids,
+        password: body
+            .password
+            .map(|password| field("password", NewPassword::parse(password)))
+            .transpose()?,
     };
-    let person = NewPerson {
-        agency_id: caller.owner.agency_id,
-        email,
-        name,
-        role,
-        // No escalation through a token: no permission at all.
-        permissions: Permissions::default(),
-        sub_accounts,
-    };
-    let audit = event(&caller, &req, &state, "api.user.create");
-    let now = state.clock.now();
-    let created = state
-        .db
-        .transaction(move |conn| {
-            let user = match db::users::create(conn, &person, hash.as_deref(), now) {
-                Ok(user) => user,
-                Err(CreateUserError::EmailTaken) => return Ok(None),
-                Err(other) => return Err(AppError::Internal(other.into())),
-            };
-            db::audit::record(
-                conn,
-                &NewEvent { target_id: Some(user.id.0), target_label: Some(user.email.clone()), ..audit },
-            )?;
-            Ok(Some(db::users::member(conn, user.id)?))
-        })
-        .await?;
-    let member = created.ok_or_else(|| ApiError::invalid("email: A user with this email already exists."))?;
+    let member = app::people::create_by_token(&app, &caller.requester, newcomer).await?;
     Ok(HttpResponse::Created().json(UserResponse { user: ApiUser::from(member) }))
-}
-
-async fn reachable_user(caller: &Caller, state: &AppState, path: &str) -> ApiResult<db::users::Member> {
-    let id: UserId = path.parse().map_err(|_| ApiError::NOT_FOUND)?;
-    let member = state.db.run(move |conn| Ok(db::users::member(conn, id).ok())).await?;
-    let member = member.ok_or(ApiError::LOCATION)?;
-    let inside = member.user.agency_id == caller.owner.agency_id
-        && caller
-            .owner
-            .sub_account_id
-            .is_none_or(|own| !member.user.role().is_agency_level() && member.sub_accounts.contains(&own));
-    if inside { Ok(member) } else { Err(ApiError::LOCATION) }
 }
 
 /// `PUT /v2/users/{id}` (users.write): name, role and locations. A new role starts with
@@ -315,52 +162,24 @@ async fn reachable_user(caller: &Caller, state: &AppState, path: &str) -> ApiRes
     security(("bearer" = []))
 )]
 pub async fn update_user(
-    req: HttpRequest,
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<String>,
     body: web::Json<UserBody>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("users.write", &state)?;
-    let member = reachable_user(&caller, &state, &path).await?;
+    require(&caller, &app, "users.write")?;
+    let id: UserId = parse(&path)?;
+    app::people::reachable_by_token(&app, &caller.requester, id).await?;
     let body = body.into_inner();
     if body.email.is_some() || body.password.is_some() {
         return Err(ApiError::invalid("email and password cannot be changed through the API."));
     }
-    let name = body.name.as_deref().map(|name| field("name", DisplayName::parse(name))).transpose()?;
-    let before = member.user.role();
-    let role = match body.role.as_deref() {
-        Some(text) => parse_role(text)?,
-        None => before,
+    let change = ApiChange {
+        name: body.name.as_deref().map(|name| field("name", DisplayName::parse(name))).transpose()?,
+        role: body.role.as_deref().map(parse_role).transpose()?,
+        location_ids: body.location_ids,
     };
-    let subs = agency_subs(&caller, &state).await?;
-    let locations = body.location_ids.clone().or_else(|| Some(member.sub_accounts.clone()));
-    let sub_accounts = placement(&caller, &subs, role, locations.as_deref())?;
-    let permissions = if role == before { member.user.permissions() } else { Permissions::default() };
-    let (id, agency) = (member.user.id, caller.owner.agency_id);
-    let audit = NewEvent {
-        target_id: Some(id.0),
-        target_label: Some(member.user.email.clone()),
-        details: serde_json::json!({
-            "before": { "role": before.as_str(), "sub_accounts": member.sub_accounts },
-            "after": { "role": role.as_str(), "sub_accounts": sub_accounts },
-        }),
-        ..event(&caller, &req, &state, "api.user.update")
-    };
-    let updated = state
-        .db
-        .transaction(move |conn| {
-            db::users::lock_member(conn, id)?;
-            if let Some(name) = &name {
-                db::users::rename(conn, id, name)?;
-            }
-            db::users::set_access(conn, id, agency, role, permissions, Some(&sub_accounts))?;
-            keep_a_team_manager(conn, agency)?;
-            db::audit::record(conn, &audit)?;
-            Ok(db::users::member(conn, id)?)
-        })
-        .await
-        .map_err(refused)?;
+    let updated = app::people::update_by_token(&app, &caller.requester, id, change).await?;
     Ok(HttpResponse::Ok().json(UserResponse { user: ApiUser::from(updated) }))
 }
 
@@ -373,37 +192,12 @@ pub async fn update_user(
     security(("bearer" = []))
 )]
 pub async fn delete_user(
-    req: HttpRequest,
     caller: Caller,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require("users.write", &state)?;
-    let member = reachable_user(&caller, &state, &path).await?;
-    let (id, agency) = (member.user.id, caller.owner.agency_id);
-    let audit = NewEvent {
-        target_id: Some(id.0),
-        target_label: Some(member.user.email.clone()),
-        ..event(&caller, &req, &state, "api.user.delete")
-    };
-    state
-        .db
-        .transaction(move |conn| {
-            db::users::lock_member(conn, id)?;
-            db::users::delete(conn, id)?;
-            keep_a_team_manager(conn, agency)?;
-            db::audit::record(conn, &audit)?;
-            Ok(())
-        })
-        .await
-        .map_err(refused)?;
+    require(&caller, &app, "users.write")?;
+    let id: UserId = parse(&path)?;
+    app::people::delete_by_token(&app, &caller.requester, id).await?;
     Ok(HttpResponse::Ok().json(Succeeded { succeeded: true }))
-}
-
-/// A refused change is the caller's to fix: 422 with the reason.
-fn refused(error: AppError) -> ApiError {
-    match error {
-        AppError::Refused(message) => ApiError::invalid(message),
-        other => other.into(),
-    }
 }

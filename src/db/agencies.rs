@@ -3,27 +3,72 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::models::{Agency, SubAccount};
+use super::mapping::new_id;
 use super::schema::{agencies, sub_accounts};
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::people::DisplayName;
+use crate::domain::tenancy::{Agency, SubAccount};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = agencies, check_for_backend(diesel::pg::Pg))]
+struct AgencyRow {
+    id: AgencyId,
+    name: String,
+    labs_private_integrations: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AgencyRow> for Agency {
+    fn from(row: AgencyRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            labs_private_integrations: row.labs_private_integrations,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sub_accounts, check_for_backend(diesel::pg::Pg))]
+struct SubAccountRow {
+    id: SubAccountId,
+    agency_id: AgencyId,
+    name: String,
+    labs_private_integrations: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<SubAccountRow> for SubAccount {
+    fn from(row: SubAccountRow) -> Self {
+        Self {
+            id: row.id,
+            agency_id: row.agency_id,
+            name: row.name,
+            labs_private_integrations: row.labs_private_integrations,
+            created_at: row.created_at,
+        }
+    }
+}
 
 /// Inserts a new agency.
 #[tracing::instrument(skip(conn))]
 pub fn create(conn: &mut PgConnection, name: &DisplayName, now: DateTime<Utc>) -> QueryResult<Agency> {
-    let agency = Agency {
-        id: AgencyId::generate(),
-        name: name.as_str().to_owned(),
-        labs_private_integrations: true,
-        created_at: now,
-    };
-    diesel::insert_into(agencies::table).values(&agency).execute(conn)?;
-    Ok(agency)
+    diesel::insert_into(agencies::table)
+        .values((
+            agencies::id.eq(new_id::<AgencyId>()),
+            agencies::name.eq(name.as_str()),
+            agencies::labs_private_integrations.eq(true),
+            agencies::created_at.eq(now),
+        ))
+        .returning(AgencyRow::as_returning())
+        .get_result(conn)
+        .map(Agency::from)
 }
 
 /// The agency with this id.
 pub fn find(conn: &mut PgConnection, id: AgencyId) -> QueryResult<Agency> {
-    agencies::table.find(id).select(Agency::as_select()).first(conn)
+    agencies::table.find(id).select(AgencyRow::as_select()).first(conn).map(Agency::from)
 }
 
 /// Whether any agency exists yet (set-up has happened).
@@ -39,29 +84,34 @@ pub fn create_sub_account(
     name: &DisplayName,
     now: DateTime<Utc>,
 ) -> QueryResult<SubAccount> {
-    let sub_account = SubAccount {
-        id: SubAccountId::generate(),
-        agency_id,
-        name: name.as_str().to_owned(),
-        labs_private_integrations: true,
-        created_at: now,
-    };
-    diesel::insert_into(sub_accounts::table).values(&sub_account).execute(conn)?;
-    Ok(sub_account)
+    diesel::insert_into(sub_accounts::table)
+        .values((
+            sub_accounts::id.eq(new_id::<SubAccountId>()),
+            sub_accounts::agency_id.eq(agency_id),
+            sub_accounts::name.eq(name.as_str()),
+            sub_accounts::labs_private_integrations.eq(true),
+            sub_accounts::created_at.eq(now),
+        ))
+        .returning(SubAccountRow::as_returning())
+        .get_result(conn)
+        .map(SubAccount::from)
 }
 
 /// The sub-account with this id, whichever agency it belongs to; callers check reach.
 pub fn find_sub_account(conn: &mut PgConnection, id: SubAccountId) -> QueryResult<SubAccount> {
-    sub_accounts::table.find(id).select(SubAccount::as_select()).first(conn)
+    sub_accounts::table.find(id).select(SubAccountRow::as_select()).first(conn).map(SubAccount::from)
 }
 
 /// The agency's sub-accounts by name.
 pub fn sub_accounts_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<Vec<SubAccount>> {
-    sub_accounts::table
+    Ok(sub_accounts::table
         .filter(sub_accounts::agency_id.eq(agency_id))
         .order((sub_accounts::name, sub_accounts::id))
-        .select(SubAccount::as_select())
-        .load(conn)
+        .select(SubAccountRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(SubAccount::from)
+        .collect())
 }
 
 /// Switches the Labs "Private Integrations" flag of the agency or one of its sub-accounts.

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::audit_events;
+use crate::domain::audit::{AuditAction, Event};
 use crate::domain::ids::{AgencyId, SubAccountId, UserId};
 
 /// One event to record.
@@ -21,8 +22,8 @@ pub struct NewEvent {
     pub actor_user_id: Option<UserId>,
     /// How to name the actor even after they are gone (their email, or "CLI").
     pub actor_label: String,
-    /// What happened, dotted (`user.sign_in`, `integration.create`).
-    pub action: String,
+    /// What happened.
+    pub action: AuditAction,
     /// The object acted on.
     pub target_id: Option<Uuid>,
     /// Its name at the time.
@@ -37,14 +38,14 @@ pub struct NewEvent {
 
 impl NewEvent {
     /// An event with the essentials; fill the optional parts with struct update syntax.
-    pub fn new(action: &str, actor_label: impl Into<String>, now: DateTime<Utc>) -> Self {
+    pub fn new(action: AuditAction, actor_label: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self {
             id: Uuid::new_v4(),
             agency_id: None,
             sub_account_id: None,
             actor_user_id: None,
             actor_label: actor_label.into(),
-            action: action.to_owned(),
+            action,
             target_id: None,
             target_label: None,
             ip: None,
@@ -60,7 +61,7 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent) -> QueryResult<()> {
 }
 
 /// The actions recorded for an agency, newest first; for tests and the audit log.
-pub fn actions_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<Vec<String>> {
+pub fn actions_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<Vec<AuditAction>> {
     audit_events::table
         .filter(audit_events::agency_id.eq(agency_id))
         .order(audit_events::occurred_at.desc())
@@ -71,11 +72,11 @@ pub fn actions_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<V
 /// An event as the audit log shows it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
-pub struct Event {
+struct EventRow {
     /// Who did it.
     pub actor_label: String,
     /// What happened.
-    pub action: String,
+    pub action: AuditAction,
     /// The object acted on.
     pub target_id: Option<Uuid>,
     /// Its name at the time.
@@ -86,6 +87,20 @@ pub struct Event {
     pub details: serde_json::Value,
     /// When.
     pub occurred_at: DateTime<Utc>,
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Self {
+        Self {
+            actor_label: row.actor_label,
+            action: row.action,
+            target_id: row.target_id,
+            target_label: row.target_label,
+            ip: row.ip,
+            details: row.details,
+            occurred_at: row.occurred_at,
+        }
+    }
 }
 
 /// Which events to show.
@@ -100,7 +115,7 @@ pub struct Filter {
     /// Only events by this user.
     pub actor_user_id: Option<UserId>,
     /// Only this action.
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
 }
 
 fn filtered(filter: &Filter) -> audit_events::BoxedQuery<'static, diesel::pg::Pg> {
@@ -117,7 +132,7 @@ fn filtered(filter: &Filter) -> audit_events::BoxedQuery<'static, diesel::pg::Pg
     if let Some(actor) = filter.actor_user_id {
         query = query.filter(audit_events::actor_user_id.eq(actor));
     }
-    if let Some(action) = filter.action.clone() {
+    if let Some(action) = filter.action {
         query = query.filter(audit_events::action.eq(action));
     }
     query
@@ -128,8 +143,9 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult
     filtered(filter)
         .order((audit_events::occurred_at.desc(), audit_events::id))
         .limit(limit)
-        .select(Event::as_select())
+        .select(EventRow::as_select())
         .load(conn)
+        .map(|rows| rows.into_iter().map(Event::from).collect())
 }
 
 /// The choices of the audit log's filter form.
@@ -140,7 +156,7 @@ pub struct FilterOptions {
     /// People who acted: (id, label).
     pub actors: Vec<(UserId, String)>,
     /// Actions that appear.
-    pub actions: Vec<String>,
+    pub actions: Vec<AuditAction>,
 }
 
 /// The choices of the filter form, from the events of the context.
@@ -159,8 +175,9 @@ pub fn filter_options(conn: &mut PgConnection, context: &Filter) -> QueryResult<
         .select((audit_events::actor_user_id.assume_not_null(), audit_events::actor_label))
         .load(conn)?;
     dedup_by_first(&mut actors);
-    let mut actions: Vec<String> = filtered(&scope).select(audit_events::action).distinct().load(conn)?;
-    actions.sort();
+    let mut actions: Vec<AuditAction> =
+        filtered(&scope).select(audit_events::action).distinct().load(conn)?;
+    actions.sort_by_key(|action| action.as_str());
     Ok(FilterOptions { integrations, actors, actions })
 }
 

@@ -1,74 +1,97 @@
 //! Private integrations and their tokens. Every read is scoped by owner, so another
-//! tenant's integration is simply not found; every change runs in one transaction that
-//! first locks the integration row (`SELECT … FOR UPDATE`), which serialises concurrent
+//! tenant's integration is simply not found; every change runs in the caller's
+//! transaction after [`lock`] (`SELECT … FOR UPDATE`), which serialises concurrent
 //! changes to one integration.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::mapping::new_id;
 use super::schema::{integration_tokens, integrations};
 use crate::domain::ids::{AgencyId, IntegrationId, SubAccountId, TokenId, UserId};
-use crate::domain::integration::{Description, IntegrationName, Owner};
-use crate::domain::rotation::{Plan, TokenState, Tokens};
+use crate::domain::integration::{Description, Integration, IntegrationName, LastUse, Owner, Token};
+use crate::domain::rotation::{Plan, TokenState};
 use crate::domain::scopes::ScopeSet;
 
-/// An integration, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Stored token states, as the CHECK constraint lists them.
+const CURRENT: &str = "current";
+const EXPIRING: &str = "expiring";
+const REVOKED: &str = "revoked";
+
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = integrations, check_for_backend(diesel::pg::Pg))]
-pub struct Integration {
-    /// Its id.
-    pub id: IntegrationId,
-    /// The owning agency.
-    pub agency_id: AgencyId,
-    /// The owning sub-account, if it is a sub-account's.
-    pub sub_account_id: Option<SubAccountId>,
-    /// Its name.
-    pub name: String,
-    /// Its description (may be empty).
-    pub description: String,
-    /// Its scopes (the array holds no NULLs: a CHECK constraint says so).
-    pub scopes: Vec<Option<String>>,
-    /// Who created it.
-    pub created_by: Option<UserId>,
-    /// Their email at the time.
-    pub created_by_label: String,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// When it was deleted.
-    pub deleted_at: Option<DateTime<Utc>>,
+struct IntegrationRow {
+    id: IntegrationId,
+    agency_id: AgencyId,
+    sub_account_id: Option<SubAccountId>,
+    name: String,
+    description: String,
+    scopes: Vec<Option<String>>,
+    created_by: Option<UserId>,
+    created_by_label: String,
+    created_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
 }
 
-impl Integration {
-    /// Its scope names.
-    pub fn scope_names(&self) -> Vec<String> {
-        self.scopes.iter().flatten().cloned().collect()
+impl From<IntegrationRow> for Integration {
+    fn from(row: IntegrationRow) -> Self {
+        Self {
+            id: row.id,
+            owner: Owner { agency_id: row.agency_id, sub_account_id: row.sub_account_id },
+            name: row.name,
+            description: row.description,
+            // The CHECK constraint keeps NULLs out of the array.
+            scopes: row.scopes.into_iter().flatten().collect(),
+            created_by: row.created_by,
+            created_by_label: row.created_by_label,
+            created_at: row.created_at,
+            deleted_at: row.deleted_at,
+        }
     }
 }
 
-/// One token of an integration, as stored (without its digest).
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = integration_tokens, check_for_backend(diesel::pg::Pg))]
-pub struct Token {
-    /// Its id.
-    pub id: TokenId,
-    /// Its integration.
-    pub integration_id: IntegrationId,
-    /// Its last four characters.
-    pub last4: String,
-    /// `current`, `expiring` or `revoked`.
-    pub state: String,
-    /// When it was issued.
-    pub created_at: DateTime<Utc>,
-    /// When it stops working, if it is expiring.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When it was revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// When it was last used.
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// From where it was last used.
-    pub last_used_ip: Option<String>,
+struct TokenRow {
+    id: TokenId,
+    integration_id: IntegrationId,
+    last4: String,
+    state: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    last_used_ip: Option<String>,
+}
+
+impl TryFrom<TokenRow> for Token {
+    type Error = diesel::result::Error;
+
+    fn try_from(row: TokenRow) -> Result<Self, Self::Error> {
+        let state = match (row.state.as_str(), row.expires_at) {
+            (CURRENT, None) => TokenState::Current,
+            (EXPIRING, Some(expires_at)) => TokenState::Expiring { expires_at },
+            (REVOKED, _) => TokenState::Revoked,
+            (state, expires_at) => {
+                return Err(diesel::result::Error::DeserializationError(
+                    format!("token {} is {state:?} with expiry {expires_at:?}", row.id).into(),
+                ));
+            }
+        };
+        Ok(Self {
+            id: row.id,
+            integration_id: row.integration_id,
+            last4: row.last4,
+            state,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+            last_used: row.last_used_at.map(|at| LastUse { at, ip: row.last_used_ip }),
+        })
+    }
+}
+
+fn tokens_from(rows: Vec<TokenRow>) -> QueryResult<Vec<Token>> {
+    rows.into_iter().map(Token::try_from).collect()
 }
 
 /// What a new integration is made of.
@@ -108,19 +131,25 @@ fn owned_by(owner: Owner) -> integrations::BoxedQuery<'static, diesel::pg::Pg> {
     }
 }
 
-/// The owner's live integrations, oldest first.
+/// The owner's live integrations, oldest first, each with its tokens that are not
+/// revoked (newest first).
 pub fn list(conn: &mut PgConnection, owner: Owner) -> QueryResult<Vec<(Integration, Vec<Token>)>> {
     let found: Vec<Integration> = owned_by(owner)
         .order((integrations::created_at, integrations::name, integrations::id))
-        .select(Integration::as_select())
-        .load(conn)?;
+        .select(IntegrationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Integration::from)
+        .collect();
     let ids: Vec<IntegrationId> = found.iter().map(|integration| integration.id).collect();
-    let tokens: Vec<Token> = integration_tokens::table
-        .filter(integration_tokens::integration_id.eq_any(&ids))
-        .filter(integration_tokens::state.ne("revoked"))
-        .order(integration_tokens::created_at.desc())
-        .select(Token::as_select())
-        .load(conn)?;
+    let tokens = tokens_from(
+        integration_tokens::table
+            .filter(integration_tokens::integration_id.eq_any(&ids))
+            .filter(integration_tokens::state.ne(REVOKED))
+            .order(integration_tokens::created_at.desc())
+            .select(TokenRow::as_select())
+            .load(conn)?,
+    )?;
     Ok(found
         .into_iter()
         .map(|integration| {
@@ -132,26 +161,34 @@ pub fn list(conn: &mut PgConnection, owner: Owner) -> QueryResult<Vec<(Integrati
 
 /// One live integration of the owner; `NotFound` for anyone else's.
 pub fn find(conn: &mut PgConnection, owner: Owner, id: IntegrationId) -> QueryResult<Integration> {
-    owned_by(owner).filter(integrations::id.eq(id)).select(Integration::as_select()).first(conn)
+    owned_by(owner)
+        .filter(integrations::id.eq(id))
+        .select(IntegrationRow::as_select())
+        .first(conn)
+        .map(Integration::from)
 }
 
 /// As [`find`], locking the row until the transaction ends.
 pub fn lock(conn: &mut PgConnection, owner: Owner, id: IntegrationId) -> QueryResult<Integration> {
-    let integration: Integration =
-        integrations::table.find(id).select(Integration::as_select()).for_update().first(conn)?;
-    let owned = integration.agency_id == owner.agency_id
-        && integration.sub_account_id == owner.sub_account_id
-        && integration.deleted_at.is_none();
+    let integration: Integration = integrations::table
+        .find(id)
+        .select(IntegrationRow::as_select())
+        .for_update()
+        .first(conn)
+        .map(Integration::from)?;
+    let owned = integration.owner == owner && integration.deleted_at.is_none();
     if owned { Ok(integration) } else { Err(diesel::result::Error::NotFound) }
 }
 
 /// Every token of an integration, newest first (revoked ones included).
 pub fn tokens(conn: &mut PgConnection, id: IntegrationId) -> QueryResult<Vec<Token>> {
-    integration_tokens::table
-        .filter(integration_tokens::integration_id.eq(id))
-        .order(integration_tokens::created_at.desc())
-        .select(Token::as_select())
-        .load(conn)
+    tokens_from(
+        integration_tokens::table
+            .filter(integration_tokens::integration_id.eq(id))
+            .order(integration_tokens::created_at.desc())
+            .select(TokenRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// Inserts an integration with its first (current) token. Run it in a transaction.
@@ -162,7 +199,7 @@ pub fn create(
     token: &IssuedToken,
     now: DateTime<Utc>,
 ) -> QueryResult<Integration> {
-    let id = IntegrationId::generate();
+    let id: IntegrationId = new_id();
     let scopes: Vec<Option<String>> = new.scopes.names().iter().cloned().map(Some).collect();
     let integration = diesel::insert_into(integrations::table)
         .values((
@@ -177,14 +214,15 @@ pub fn create(
             integrations::created_at.eq(now),
             integrations::updated_at.eq(now),
         ))
-        .returning(Integration::as_returning())
-        .get_result(conn)?;
+        .returning(IntegrationRow::as_returning())
+        .get_result(conn)
+        .map(Integration::from)?;
     insert_token(conn, id, token, now)?;
     Ok(integration)
 }
 
 /// Issues a new current token for an integration.
-pub fn insert_token(
+fn insert_token(
     conn: &mut PgConnection,
     id: IntegrationId,
     token: &IssuedToken,
@@ -192,11 +230,11 @@ pub fn insert_token(
 ) -> QueryResult<()> {
     diesel::insert_into(integration_tokens::table)
         .values((
-            integration_tokens::id.eq(TokenId::generate()),
+            integration_tokens::id.eq(new_id::<TokenId>()),
             integration_tokens::integration_id.eq(id),
             integration_tokens::digest.eq(&token.digest),
             integration_tokens::last4.eq(&token.last4),
-            integration_tokens::state.eq("current"),
+            integration_tokens::state.eq(CURRENT),
             integration_tokens::created_at.eq(now),
         ))
         .execute(conn)
@@ -229,36 +267,18 @@ pub fn update(
 #[tracing::instrument(skip_all, fields(%id))]
 pub fn delete(conn: &mut PgConnection, id: IntegrationId, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(integrations::table.find(id)).set(integrations::deleted_at.eq(now)).execute(conn)?;
-    revoke_all(conn, id, now)?;
-    super::notify::integration_changed(conn, id)
-}
-
-/// Revokes every live token of an integration.
-pub fn revoke_all(conn: &mut PgConnection, id: IntegrationId, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(
         integration_tokens::table
             .filter(integration_tokens::integration_id.eq(id))
-            .filter(integration_tokens::state.ne("revoked")),
+            .filter(integration_tokens::state.ne(REVOKED)),
     )
     .set((
-        integration_tokens::state.eq("revoked"),
+        integration_tokens::state.eq(REVOKED),
         integration_tokens::revoked_at.eq(now),
         integration_tokens::expires_at.eq(None::<DateTime<Utc>>),
     ))
-    .execute(conn)
-    .map(drop)
-}
-
-/// The integration's tokens as the lifecycle rules see them.
-pub fn lifecycle(tokens: &[Token]) -> Tokens {
-    Tokens(
-        tokens
-            .iter()
-            .filter_map(|token| {
-                TokenState::from_db(&token.state, token.expires_at).map(|state| (token.id, state))
-            })
-            .collect(),
-    )
+    .execute(conn)?;
+    super::notify::integration_changed(conn, id)
 }
 
 /// Applies a lifecycle plan: revoke, demote, promote, then issue. Run it in the
@@ -279,7 +299,7 @@ pub fn apply(
                 .filter(integration_tokens::id.eq_any(&plan.revoke)),
         )
         .set((
-            integration_tokens::state.eq("revoked"),
+            integration_tokens::state.eq(REVOKED),
             integration_tokens::revoked_at.eq(now),
             integration_tokens::expires_at.eq(None::<DateTime<Utc>>),
         ))
@@ -289,7 +309,7 @@ pub fn apply(
         diesel::update(
             integration_tokens::table.filter(of_integration).filter(integration_tokens::id.eq(token)),
         )
-        .set((integration_tokens::state.eq("expiring"), integration_tokens::expires_at.eq(expires_at)))
+        .set((integration_tokens::state.eq(EXPIRING), integration_tokens::expires_at.eq(expires_at)))
         .execute(conn)?;
     }
     if let Some(token) = plan.promote {
@@ -297,7 +317,7 @@ pub fn apply(
             integration_tokens::table.filter(of_integration).filter(integration_tokens::id.eq(token)),
         )
         .set((
-            integration_tokens::state.eq("current"),
+            integration_tokens::state.eq(CURRENT),
             integration_tokens::expires_at.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)?;
@@ -310,28 +330,15 @@ pub fn apply(
 
 /// The token of this digest with its integration, whatever their state.
 pub fn find_by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<(Integration, Token)>> {
-    integration_tokens::table
+    let found = integration_tokens::table
         .inner_join(integrations::table)
         .filter(integration_tokens::digest.eq(digest))
-        .select((Integration::as_select(), Token::as_select()))
-        .first::<(Integration, Token)>(conn)
-        .optional()
-}
-
-/// Whether a token authenticates at `now`: not revoked, not past its expiry, its
-/// integration not deleted. Decided at use time, cached or not.
-pub fn usable(integration: &Integration, token: &Token, now: DateTime<Utc>) -> bool {
-    integration.deleted_at.is_none()
-        && TokenState::from_db(&token.state, token.expires_at).is_some_and(|state| state.usable_at(now))
-}
-
-/// The integration a token digest authenticates for at `now`, if any.
-pub fn find_usable_by_digest(
-    conn: &mut PgConnection,
-    digest: &[u8],
-    now: DateTime<Utc>,
-) -> QueryResult<Option<(Integration, Token)>> {
-    Ok(find_by_digest(conn, digest)?.filter(|(integration, token)| usable(integration, token, now)))
+        .select((IntegrationRow::as_select(), TokenRow::as_select()))
+        .first::<(IntegrationRow, TokenRow)>(conn)
+        .optional()?;
+    found
+        .map(|(integration, token)| Ok((Integration::from(integration), Token::try_from(token)?)))
+        .transpose()
 }
 
 /// Records a token's last use, keeping the newest.

@@ -1,13 +1,51 @@
-//! Users, their sub-account memberships, and the per-request authorization read.
+//! Users and their sub-account memberships.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::models::User;
+use super::mapping::new_id;
 use super::schema::{sub_account_memberships, users};
-use crate::domain::access::Actor;
 use crate::domain::ids::{AgencyId, SubAccountId, UserId};
-use crate::domain::people::{DisplayName, Email, Permissions, Role};
+use crate::domain::people::{DisplayName, Email, Member, Permissions, Role, User};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct UserRow {
+    id: UserId,
+    agency_id: AgencyId,
+    email: String,
+    name: String,
+    role: Role,
+    active: bool,
+    manage_agency_integrations: bool,
+    manage_sub_account_integrations: bool,
+    manage_team: bool,
+    manage_integrations: bool,
+    manage_staff: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            agency_id: row.agency_id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            active: row.active,
+            permissions: Permissions {
+                manage_agency_integrations: row.manage_agency_integrations,
+                manage_sub_account_integrations: row.manage_sub_account_integrations,
+                manage_team: row.manage_team,
+                manage_integrations: row.manage_integrations,
+                manage_staff: row.manage_staff,
+            }
+            .restricted_to(row.role),
+            created_at: row.created_at,
+        }
+    }
+}
 
 /// Everything needed to add a person to an agency.
 #[derive(Debug, Clone)]
@@ -24,23 +62,6 @@ pub struct NewPerson {
     pub permissions: Permissions,
     /// Sub-accounts to attach them to (account-level roles).
     pub sub_accounts: Vec<SubAccountId>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = users)]
-struct UserRow<'a> {
-    id: UserId,
-    agency_id: AgencyId,
-    email: &'a str,
-    name: &'a str,
-    role: &'a str,
-    password_hash: Option<&'a str>,
-    manage_agency_integrations: bool,
-    manage_sub_account_integrations: bool,
-    manage_team: bool,
-    manage_integrations: bool,
-    manage_staff: bool,
-    created_at: DateTime<Utc>,
 }
 
 /// Why a user could not be added.
@@ -66,24 +87,24 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<User, CreateUserError> {
     let p = person.permissions.restricted_to(person.role);
-    let row = UserRow {
-        id: UserId::generate(),
-        agency_id: person.agency_id,
-        email: person.email.as_str(),
-        name: person.name.as_str(),
-        role: person.role.as_str(),
-        password_hash,
-        manage_agency_integrations: p.manage_agency_integrations,
-        manage_sub_account_integrations: p.manage_sub_account_integrations,
-        manage_team: p.manage_team,
-        manage_integrations: p.manage_integrations,
-        manage_staff: p.manage_staff,
-        created_at: now,
-    };
     let user = diesel::insert_into(users::table)
-        .values(&row)
-        .returning(User::as_returning())
+        .values((
+            users::id.eq(new_id::<UserId>()),
+            users::agency_id.eq(person.agency_id),
+            users::email.eq(person.email.as_str()),
+            users::name.eq(person.name.as_str()),
+            users::role.eq(person.role),
+            users::password_hash.eq(password_hash),
+            users::manage_agency_integrations.eq(p.manage_agency_integrations),
+            users::manage_sub_account_integrations.eq(p.manage_sub_account_integrations),
+            users::manage_team.eq(p.manage_team),
+            users::manage_integrations.eq(p.manage_integrations),
+            users::manage_staff.eq(p.manage_staff),
+            users::created_at.eq(now),
+        ))
+        .returning(UserRow::as_returning())
         .get_result(conn)
+        .map(User::from)
         .map_err(|error| match error {
             diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
                 CreateUserError::EmailTaken
@@ -91,57 +112,58 @@ pub fn create(
             other => CreateUserError::Database(other),
         })?;
     for &sub_account_id in &person.sub_accounts {
-        diesel::insert_into(sub_account_memberships::table)
-            .values((
-                sub_account_memberships::user_id.eq(user.id),
-                sub_account_memberships::sub_account_id.eq(sub_account_id),
-                sub_account_memberships::agency_id.eq(person.agency_id),
-            ))
-            .execute(conn)
-            .map_err(|error| match error {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                    _,
-                ) => CreateUserError::ForeignSubAccount(sub_account_id),
-                other => CreateUserError::Database(other),
-            })?;
+        attach(conn, user.id, person.agency_id, &[sub_account_id]).map_err(|error| match error {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => CreateUserError::ForeignSubAccount(sub_account_id),
+            other => CreateUserError::Database(other),
+        })?;
     }
     Ok(user)
 }
 
-/// The user with this email, if any.
-pub fn find_by_email(conn: &mut PgConnection, email: &Email) -> QueryResult<Option<User>> {
-    users::table.filter(users::email.eq(email.as_str())).select(User::as_select()).first(conn).optional()
+fn attach(
+    conn: &mut PgConnection,
+    id: UserId,
+    agency_id: AgencyId,
+    sub_accounts: &[SubAccountId],
+) -> QueryResult<()> {
+    for &sub_account_id in sub_accounts {
+        diesel::insert_into(sub_account_memberships::table)
+            .values((
+                sub_account_memberships::user_id.eq(id),
+                sub_account_memberships::sub_account_id.eq(sub_account_id),
+                sub_account_memberships::agency_id.eq(agency_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
-/// The user with this id.
-pub fn find(conn: &mut PgConnection, id: UserId) -> QueryResult<User> {
-    users::table.find(id).select(User::as_select()).first(conn)
+/// The user with this email and their password hash, if any.
+pub fn find_by_email(conn: &mut PgConnection, email: &Email) -> QueryResult<Option<(User, Option<String>)>> {
+    users::table
+        .filter(users::email.eq(email.as_str()))
+        .select((UserRow::as_select(), users::password_hash))
+        .first::<(UserRow, Option<String>)>(conn)
+        .optional()
+        .map(|found| found.map(|(row, hash)| (User::from(row), hash)))
 }
 
-/// The active user with this id as authorization sees them, with their memberships:
-/// the one read every authenticated request makes. `None` if they are gone or
-/// deactivated.
-pub fn active_actor(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<(User, Actor)>> {
+/// The active user with this id, with their memberships: the one read every
+/// authenticated request makes. `None` if they are gone or deactivated.
+pub fn active_member(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<Member>> {
     let Some(user) = users::table
         .find(id)
         .filter(users::active.eq(true))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
         .optional()?
     else {
         return Ok(None);
     };
-    let memberships = if user.role().is_agency_level() {
-        Vec::new()
-    } else {
-        sub_account_memberships::table
-            .filter(sub_account_memberships::user_id.eq(id))
-            .select(sub_account_memberships::sub_account_id)
-            .load::<SubAccountId>(conn)?
-    };
-    let actor = user.actor(memberships);
-    Ok(Some((user, actor)))
+    Ok(Some(with_memberships(conn, vec![User::from(user)])?.remove(0)))
 }
 
 /// Replaces the user's password hash.
@@ -154,30 +176,9 @@ pub fn set_password_hash(conn: &mut PgConnection, id: UserId, password_hash: &st
 pub fn count_agency_admins(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<i64> {
     users::table
         .filter(users::agency_id.eq(agency_id))
-        .filter(users::role.eq(Role::AgencyAdmin.as_str()))
+        .filter(users::role.eq(Role::AgencyAdmin))
         .count()
         .get_result(conn)
-}
-
-/// A user with their sub-accounts, for the Team and My Staff pages.
-#[derive(Debug, Clone)]
-pub struct Member {
-    /// The user.
-    pub user: User,
-    /// Their sub-accounts.
-    pub sub_accounts: Vec<SubAccountId>,
-}
-
-impl Member {
-    /// The member as authorization sees them.
-    pub fn person(&self) -> crate::domain::access::Person {
-        crate::domain::access::Person {
-            id: self.user.id,
-            agency_id: self.user.agency_id,
-            role: self.user.role(),
-            sub_accounts: self.sub_accounts.clone(),
-        }
-    }
 }
 
 fn with_memberships(conn: &mut PgConnection, found: Vec<User>) -> QueryResult<Vec<Member>> {
@@ -195,17 +196,23 @@ fn with_memberships(conn: &mut PgConnection, found: Vec<User>) -> QueryResult<Ve
         .collect())
 }
 
+fn load_users(
+    query: users::BoxedQuery<'_, diesel::pg::Pg>,
+    conn: &mut PgConnection,
+) -> QueryResult<Vec<User>> {
+    Ok(query.select(UserRow::as_select()).load(conn)?.into_iter().map(User::from).collect())
+}
+
 /// Everyone of an agency, by name.
 pub fn members_of_agency(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<Vec<Member>> {
-    let found = users::table
-        .filter(users::agency_id.eq(agency_id))
-        .order((users::name, users::email))
-        .select(User::as_select())
-        .load(conn)?;
+    let found = load_users(
+        users::table.filter(users::agency_id.eq(agency_id)).order((users::name, users::email)).into_boxed(),
+        conn,
+    )?;
     with_memberships(conn, found)
 }
 
-/// The account-level staff attached to a sub-account, by name.
+/// The people attached to a sub-account, by name.
 pub fn staff_of_sub_account(
     conn: &mut PgConnection,
     sub_account_id: SubAccountId,
@@ -213,24 +220,23 @@ pub fn staff_of_sub_account(
     let attached = sub_account_memberships::table
         .filter(sub_account_memberships::sub_account_id.eq(sub_account_id))
         .select(sub_account_memberships::user_id);
-    let found = users::table
-        .filter(users::id.eq_any(attached))
-        .order((users::name, users::email))
-        .select(User::as_select())
-        .load(conn)?;
+    let found = load_users(
+        users::table.filter(users::id.eq_any(attached)).order((users::name, users::email)).into_boxed(),
+        conn,
+    )?;
     with_memberships(conn, found)
 }
 
 /// One user with their sub-accounts, locked for the rest of the transaction.
 pub fn lock_member(conn: &mut PgConnection, id: UserId) -> QueryResult<Member> {
-    let user = users::table.find(id).select(User::as_select()).for_update().first(conn)?;
-    Ok(with_memberships(conn, vec![user])?.remove(0))
+    let user = users::table.find(id).select(UserRow::as_select()).for_update().first(conn)?;
+    Ok(with_memberships(conn, vec![User::from(user)])?.remove(0))
 }
 
 /// One user with their sub-accounts.
 pub fn member(conn: &mut PgConnection, id: UserId) -> QueryResult<Member> {
-    let user = users::table.find(id).select(User::as_select()).first(conn)?;
-    Ok(with_memberships(conn, vec![user])?.remove(0))
+    let user = users::table.find(id).select(UserRow::as_select()).first(conn)?;
+    Ok(with_memberships(conn, vec![User::from(user)])?.remove(0))
 }
 
 /// Replaces a user's role and permissions (restricted to the role), and, when given,
@@ -246,7 +252,7 @@ pub fn set_access(
     let p = permissions.restricted_to(role);
     diesel::update(users::table.find(id))
         .set((
-            users::role.eq(role.as_str()),
+            users::role.eq(role),
             users::manage_agency_integrations.eq(p.manage_agency_integrations),
             users::manage_sub_account_integrations.eq(p.manage_sub_account_integrations),
             users::manage_team.eq(p.manage_team),
@@ -257,15 +263,7 @@ pub fn set_access(
     if let Some(sub_accounts) = sub_accounts {
         diesel::delete(sub_account_memberships::table.filter(sub_account_memberships::user_id.eq(id)))
             .execute(conn)?;
-        for &sub_account_id in sub_accounts {
-            diesel::insert_into(sub_account_memberships::table)
-                .values((
-                    sub_account_memberships::user_id.eq(id),
-                    sub_account_memberships::sub_account_id.eq(sub_account_id),
-                    sub_account_memberships::agency_id.eq(agency_id),
-                ))
-                .execute(conn)?;
-        }
+        attach(conn, id, agency_id, sub_accounts)?;
     }
     Ok(())
 }
@@ -279,7 +277,7 @@ pub fn set_active(conn: &mut PgConnection, id: UserId, active: bool) -> QueryRes
 pub fn count_team_managers(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<i64> {
     users::table
         .filter(users::agency_id.eq(agency_id))
-        .filter(users::role.eq(Role::AgencyAdmin.as_str()))
+        .filter(users::role.eq(Role::AgencyAdmin))
         .filter(users::manage_team.eq(true))
         .filter(users::active.eq(true))
         .count()

@@ -1,14 +1,16 @@
-//! Authorization: the one place that answers "may this user do X here?". Handlers,
-//! navigation and templates all ask [`Actor::decide`] (or [`Actor::may`]); no
-//! permission logic lives anywhere else.
+//! Authorization: the one place that answers "may this user do X here?" for people
+//! ([`Actor`]) and "may this token do X?" for API callers ([`TokenActor`]). Use cases,
+//! navigation and templates all ask here; no permission logic lives anywhere else.
 //!
 //! Tenancy comes first: a context outside the actor's reach (another agency, or a
 //! sub-account an account-level user is not attached to) is [`Decision::NotFound`], so
 //! that ids of other tenants cannot be probed. Within reach, a missing permission is
 //! [`Decision::Forbidden`].
 
-use super::ids::{AgencyId, SubAccountId, UserId};
-use super::people::{Permissions, Role};
+use super::ids::{AgencyId, IntegrationId, SubAccountId, UserId};
+use super::integration::Owner;
+use super::people::{Member, Permissions, Role};
+use super::scopes::Catalog;
 
 /// The signed-in user as authorization sees them, read fresh on every request so that a
 /// change of role or permission applies at once.
@@ -326,5 +328,174 @@ mod person_tests {
             Decision::NotFound
         );
         assert_eq!(staff.assignable_roles(here), [Role::AccountAdmin, Role::AccountUser]);
+    }
+}
+
+/// A verified API caller: the integration whose token was presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenActor {
+    /// The integration.
+    pub integration_id: IntegrationId,
+    /// Its name, for the audit log.
+    pub name: String,
+    /// Whose integration it is.
+    pub owner: Owner,
+    /// The scopes it holds.
+    pub scopes: Vec<String>,
+}
+
+/// Why a token may not do something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenDenial {
+    /// It lacks the scope the operation needs (or the catalog no longer knows it).
+    Scope(&'static str),
+    /// The resource is outside its agency or sub-account.
+    Location,
+}
+
+impl TokenActor {
+    /// Allowed when the token holds `scope` and the catalog still knows it: a scope the
+    /// catalog dropped grants nothing.
+    pub fn require_scope(&self, scope: &'static str, catalog: &Catalog) -> Result<(), TokenDenial> {
+        if self.scopes.iter().any(|held| held == scope) && catalog.get(scope).is_some() {
+            Ok(())
+        } else {
+            Err(TokenDenial::Scope(scope))
+        }
+    }
+
+    /// The scopes that grant something: held, and still in the catalog.
+    pub fn effective_scopes(&self, catalog: &Catalog) -> Vec<String> {
+        self.scopes.iter().filter(|scope| catalog.get(scope).is_some()).cloned().collect()
+    }
+
+    /// Whether the token is the agency's own (not a sub-account's).
+    pub fn is_agency_token(&self) -> bool {
+        self.owner.sub_account_id.is_none()
+    }
+
+    /// Whether the agency (company) is the token's own, for an agency token.
+    pub fn reaches_company(&self, agency_id: AgencyId) -> bool {
+        self.is_agency_token() && agency_id == self.owner.agency_id
+    }
+
+    /// Whether a sub-account (of `agency_id`) is within reach: any of its agency's for an
+    /// agency token, only its own for a sub-account token.
+    pub fn reaches_sub_account(&self, sub_account: SubAccountId, agency_id: AgencyId) -> bool {
+        match self.owner.sub_account_id {
+            None => agency_id == self.owner.agency_id,
+            Some(own) => own == sub_account && agency_id == self.owner.agency_id,
+        }
+    }
+
+    /// Whether a person is within reach: anyone of the agency for an agency token; the
+    /// account-level staff of its sub-account for a sub-account token.
+    pub fn reaches_member(&self, member: &Member) -> bool {
+        member.user.agency_id == self.owner.agency_id
+            && self
+                .owner
+                .sub_account_id
+                .is_none_or(|own| !member.user.role.is_agency_level() && member.sub_accounts.contains(&own))
+    }
+
+    /// Where a person of `role` is placed when this token names `requested` locations:
+    /// the sub-accounts they end up attached to. `agency_sub_accounts` are all of the
+    /// agency's.
+    pub fn placement(
+        &self,
+        role: Role,
+        requested: Option<&[SubAccountId]>,
+        agency_sub_accounts: &[SubAccountId],
+    ) -> Result<Vec<SubAccountId>, Placement> {
+        if let Some(own) = self.owner.sub_account_id {
+            if role.is_agency_level() {
+                return Err(Placement::AgencyRoleFromSubAccount);
+            }
+            return match requested {
+                None => Ok(vec![own]),
+                Some(ids) if ids.iter().all(|id| *id == own) => Ok(vec![own]),
+                Some(_) => Err(Placement::Outside),
+            };
+        }
+        if role.is_agency_level() {
+            return Ok(Vec::new());
+        }
+        let ids = requested.unwrap_or_default();
+        if ids.is_empty() {
+            return Err(Placement::NoLocation);
+        }
+        if !ids.iter().all(|id| agency_sub_accounts.contains(id)) {
+            return Err(Placement::Outside);
+        }
+        Ok(ids.to_vec())
+    }
+}
+
+/// Why a person cannot be placed as asked through a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// A sub-account's token asked for an agency role.
+    AgencyRoleFromSubAccount,
+    /// An account role without any location.
+    NoLocation,
+    /// A location outside the token's reach.
+    Outside,
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+
+    const AGENCY: AgencyId = AgencyId(uuid::Uuid::from_u128(1));
+    const OTHER: AgencyId = AgencyId(uuid::Uuid::from_u128(2));
+    const A: SubAccountId = SubAccountId(uuid::Uuid::from_u128(11));
+    const B: SubAccountId = SubAccountId(uuid::Uuid::from_u128(12));
+
+    fn token(sub_account_id: Option<SubAccountId>, scopes: &[&str]) -> TokenActor {
+        TokenActor {
+            integration_id: IntegrationId(uuid::Uuid::from_u128(5)),
+            name: "CRM".into(),
+            owner: Owner { agency_id: AGENCY, sub_account_id },
+            scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_scope_counts_only_if_held_and_still_in_the_catalog() {
+        let catalog = Catalog::builtin();
+        let caller = token(None, &["users.readonly", "retired.readonly"]);
+        assert_eq!(caller.require_scope("users.readonly", &catalog), Ok(()));
+        assert_eq!(caller.require_scope("users.write", &catalog), Err(TokenDenial::Scope("users.write")));
+        assert_eq!(
+            caller.require_scope("retired.readonly", &catalog),
+            Err(TokenDenial::Scope("retired.readonly"))
+        );
+    }
+
+    #[test]
+    fn agency_tokens_reach_their_agency_and_sub_account_tokens_only_their_own() {
+        let agency = token(None, &[]);
+        assert!(agency.reaches_sub_account(A, AGENCY) && agency.reaches_sub_account(B, AGENCY));
+        assert!(!agency.reaches_sub_account(A, OTHER));
+        assert!(agency.reaches_company(AGENCY) && !agency.reaches_company(OTHER));
+        let sub = token(Some(A), &[]);
+        assert!(sub.reaches_sub_account(A, AGENCY));
+        assert!(!sub.reaches_sub_account(B, AGENCY));
+        assert!(!sub.reaches_company(AGENCY), "a sub-account's token sees no company");
+    }
+
+    #[test]
+    fn placement_follows_the_tokens_level() {
+        let all = [A, B];
+        let sub = token(Some(A), &[]);
+        assert_eq!(sub.placement(Role::AccountUser, None, &all), Ok(vec![A]));
+        assert_eq!(sub.placement(Role::AccountUser, Some(&[B]), &all), Err(Placement::Outside));
+        assert_eq!(sub.placement(Role::AgencyUser, None, &all), Err(Placement::AgencyRoleFromSubAccount));
+        let agency = token(None, &[]);
+        assert_eq!(agency.placement(Role::AgencyUser, Some(&[A]), &all), Ok(vec![]));
+        assert_eq!(agency.placement(Role::AccountUser, None, &all), Err(Placement::NoLocation));
+        assert_eq!(agency.placement(Role::AccountUser, Some(&[A, B]), &all), Ok(vec![A, B]));
+        let foreign = SubAccountId(uuid::Uuid::from_u128(99));
+        assert_eq!(agency.placement(Role::AccountUser, Some(&[foreign]), &all), Err(Placement::Outside));
     }
 }

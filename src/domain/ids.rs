@@ -1,5 +1,6 @@
 //! Typed identifiers: an agency id can never be passed where a sub-account id belongs.
-//! They map to PostgreSQL `uuid` columns directly, so rows and queries use them too.
+//! They are UUIDs; new ones are made where rows are inserted, and the database layer maps
+//! them to `uuid` columns (`crate::db::mapping`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,33 +11,13 @@ use uuid::Uuid;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-            diesel::AsExpression, diesel::FromSqlRow,
-        )]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
         pub struct $name(pub Uuid);
 
-        impl diesel::serialize::ToSql<diesel::sql_types::Uuid, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
-            ) -> diesel::serialize::Result {
-                <Uuid as diesel::serialize::ToSql<diesel::sql_types::Uuid, diesel::pg::Pg>>::to_sql(&self.0, out)
-            }
-        }
-
-        impl diesel::deserialize::FromSql<diesel::sql_types::Uuid, diesel::pg::Pg> for $name {
-            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                <Uuid as diesel::deserialize::FromSql<diesel::sql_types::Uuid, diesel::pg::Pg>>::from_sql(bytes).map(Self)
-            }
-        }
-
-        impl $name {
-            /// A fresh random id.
-            pub fn generate() -> Self {
-                Self(Uuid::new_v4())
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
             }
         }
 

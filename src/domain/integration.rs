@@ -1,11 +1,14 @@
-//! Private integrations: who owns one, what users type for it, and how its status reads.
+//! Private integrations: who owns one, what users type for it, its tokens, and how its
+//! status reads.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::access::Context;
-use super::ids::{AgencyId, SubAccountId};
+use super::ids::{AgencyId, IntegrationId, SubAccountId, TokenId, UserId};
 use super::people::clean_text;
+use super::rotation::TokenState;
 use super::scopes::Level;
+use super::token;
 
 /// A current token older than this is flagged "Rotation recommended".
 pub const ROTATION_RECOMMENDED_AFTER_DAYS: i64 = 90;
@@ -34,6 +37,106 @@ impl Owner {
     }
 }
 
+/// A private integration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    /// Its id.
+    pub id: IntegrationId,
+    /// Whose it is.
+    pub owner: Owner,
+    /// Its name.
+    pub name: String,
+    /// Its description (may be empty).
+    pub description: String,
+    /// The scopes it holds, sorted.
+    pub scopes: Vec<String>,
+    /// Who created it, while they exist.
+    pub created_by: Option<UserId>,
+    /// Their email at the time.
+    pub created_by_label: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was deleted (its tokens revoked with it).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One token of an integration, as far as anyone may know it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Its id.
+    pub id: TokenId,
+    /// Its integration.
+    pub integration_id: IntegrationId,
+    /// Its last four characters.
+    pub last4: String,
+    /// Current, expiring or revoked.
+    pub state: TokenState,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When and from where it was last used.
+    pub last_used: Option<LastUse>,
+}
+
+/// A token's last use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastUse {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The client's address.
+    pub ip: Option<String>,
+}
+
+impl Token {
+    /// The hint users see: `pit-…Xy12`.
+    pub fn hint(&self) -> String {
+        token::hint(&self.last4)
+    }
+
+    /// Whether it is the integration's current token.
+    pub fn is_current(&self) -> bool {
+        self.state == TokenState::Current
+    }
+
+    /// When it stops working, if it is the expiring token of a rotation.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        match self.state {
+            TokenState::Expiring { expires_at } => Some(expires_at),
+            TokenState::Current | TokenState::Revoked => None,
+        }
+    }
+}
+
+/// Whether `token` of `integration` authenticates at `now`: not revoked, not past its
+/// expiry, its integration not deleted. Decided at use time, cached or not; never by a job.
+pub fn authenticates(integration: &Integration, token: &Token, now: DateTime<Utc>) -> bool {
+    integration.deleted_at.is_none() && token.integration_id == integration.id && token.state.usable_at(now)
+}
+
+/// What the pages show of an integration's tokens at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// The status badge.
+    pub status: Status,
+    /// The running rotation: the old token and when it stops.
+    pub rotation: Option<(TokenId, DateTime<Utc>)>,
+    /// The most recent use of any of its tokens.
+    pub last_used: Option<LastUse>,
+}
+
+impl Overview {
+    /// The overview of `integration` with `tokens` (all of its tokens) at `now`.
+    pub fn of(integration: &Integration, tokens: &[Token], now: DateTime<Utc>) -> Self {
+        let rotation = super::rotation::Tokens::of(tokens).rotation(now);
+        let issued =
+            tokens.iter().find(|token| token.is_current()).map_or(integration.created_at, |t| t.created_at);
+        let last_used =
+            tokens.iter().filter_map(|token| token.last_used.as_ref()).max_by_key(|used| used.at).cloned();
+        Self { status: Status::of(issued, rotation.is_some(), now), rotation, last_used }
+    }
+}
+
 /// An integration's name: 1–100 characters, trimmed, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntegrationName(String);
@@ -50,8 +153,8 @@ impl IntegrationName {
     }
 }
 
-/// An integration's description: up to 500 characters, trimmed, no control characters
-/// other than line breaks; may be empty.
+/// An integration's description: up to 500 characters, trimmed, no control or format
+/// characters other than line breaks; may be empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
@@ -62,8 +165,8 @@ impl Description {
     /// Parses what a user typed.
     pub fn parse(input: &str) -> Result<Self, String> {
         let text = input.trim().replace("\r\n", "\n");
-        if text.chars().any(|c| c.is_control() && c != '\n') {
-            return Err("Description cannot contain control characters such as tabs.".into());
+        if text.chars().any(|c| (c.is_control() && c != '\n') || super::people::is_format_char(c)) {
+            return Err("Description cannot contain control characters such as tabs, or invisible formatting characters.".into());
         }
         let count = text.chars().count();
         if count > Self::MAX {
@@ -91,8 +194,8 @@ pub enum Status {
 
 impl Status {
     /// The status of an integration whose current token was issued at `issued`, with
-    /// or without a running rotation.
-    pub fn of(issued: DateTime<Utc>, rotating: bool, now: DateTime<Utc>) -> Self {
+    /// or without a running rotation. [`Overview::of`] is where the pages get it.
+    fn of(issued: DateTime<Utc>, rotating: bool, now: DateTime<Utc>) -> Self {
         if rotating {
             Self::Rotating
         } else if now - issued > Duration::days(ROTATION_RECOMMENDED_AFTER_DAYS) {

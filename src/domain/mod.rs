@@ -2,10 +2,12 @@
 //! pure functions. Nothing here does I/O or knows about HTTP or SQL.
 
 pub mod access;
+pub mod audit;
 pub mod ids;
 pub mod integration;
 pub mod people;
 pub mod random;
 pub mod rotation;
 pub mod scopes;
+pub mod tenancy;
 pub mod token;

@@ -3,7 +3,11 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::access::{Actor, Person};
+use super::ids::{AgencyId, SubAccountId, UserId};
 
 /// A user's role, fixed per user; see SPEC §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,7 +27,7 @@ impl Role {
     /// Every role, in display order.
     pub const ALL: [Self; 4] = [Self::AgencyAdmin, Self::AgencyUser, Self::AccountAdmin, Self::AccountUser];
 
-    /// The stored form, as in the database's CHECK constraint.
+    /// Its name in forms, the API and the database (`agency_admin`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AgencyAdmin => "agency_admin",
@@ -33,19 +37,25 @@ impl Role {
         }
     }
 
-    /// Reads the stored form.
-    pub fn from_db(text: &str) -> Option<Self> {
+    /// The role of this name ([`Self::as_str`]).
+    pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|role| role.as_str() == text)
     }
 
     /// Reads the CLI form (`agency-admin`, ...).
     pub fn from_cli(text: &str) -> Option<Self> {
-        Self::from_db(&text.replace('-', "_"))
+        Self::parse(&text.replace('-', "_"))
     }
 
     /// Whether the role works at agency level (not attached to sub-accounts).
     pub fn is_agency_level(self) -> bool {
         matches!(self, Self::AgencyAdmin | Self::AgencyUser)
+    }
+
+    /// Whether a person of this role is attached to at least one sub-account (account
+    /// roles); agency roles are attached to none.
+    pub fn needs_sub_accounts(self) -> bool {
+        !self.is_agency_level()
     }
 
     /// The label users read.
@@ -111,8 +121,94 @@ impl Permissions {
     }
 }
 
-/// Trims `input` and checks it is 1..=`max` characters without control characters.
-/// `what` names the field in the message ("Name", "Description").
+/// A person of an agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Their id.
+    pub id: UserId,
+    /// Their agency.
+    pub agency_id: AgencyId,
+    /// Their email (their sign-in), lower-cased.
+    pub email: String,
+    /// Their display name.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+    /// Whether they may sign in.
+    pub active: bool,
+    /// Their permission toggles, restricted to their role.
+    pub permissions: Permissions,
+    /// When they were added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A person with the sub-accounts they are attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The person.
+    pub user: User,
+    /// Their sub-accounts (account-level roles).
+    pub sub_accounts: Vec<SubAccountId>,
+}
+
+impl Member {
+    /// The member as authorization sees them when they act.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.user.id,
+            agency_id: self.user.agency_id,
+            role: self.user.role,
+            permissions: self.user.permissions,
+            sub_accounts: if self.user.role.is_agency_level() {
+                Vec::new()
+            } else {
+                self.sub_accounts.clone()
+            },
+        }
+    }
+
+    /// The member as authorization sees them when someone manages them.
+    pub fn person(&self) -> Person {
+        Person {
+            id: self.user.id,
+            agency_id: self.user.agency_id,
+            role: self.user.role,
+            sub_accounts: self.sub_accounts.clone(),
+        }
+    }
+}
+
+/// Whether `c` is an invisible formatting character (Unicode category Cf: bidi controls,
+/// zero-width characters, tags...) that can make a name display as something else.
+pub fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Trims `input` and checks it is 1..=`max` characters without control characters or
+/// invisible formatting characters. `what` names the field in the message ("Name").
 pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String> {
     let text = input.trim();
     if text.is_empty() {
@@ -120,6 +216,11 @@ pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String>
     }
     if text.chars().any(char::is_control) {
         return Err(format!("{what} cannot contain control characters such as tabs or line breaks."));
+    }
+    if text.chars().any(is_format_char) {
+        return Err(format!(
+            "{what} cannot contain invisible formatting characters (such as right-to-left overrides)."
+        ));
     }
     let count = text.chars().count();
     if count > max {
@@ -174,7 +275,7 @@ impl Email {
             Err("Email is required.".into())
         } else if email.len() > 254
             || !valid_shape
-            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+            || email.chars().any(|c| c.is_whitespace() || c.is_control() || is_format_char(c))
         {
             Err("Enter an email address such as name@example.com.".into())
         } else {
@@ -231,7 +332,7 @@ mod tests {
     #[test]
     fn roles_round_trip_through_their_stored_and_cli_forms() {
         for role in Role::ALL {
-            assert_eq!(Role::from_db(role.as_str()), Some(role));
+            assert_eq!(Role::parse(role.as_str()), Some(role));
             assert_eq!(Role::from_cli(&role.as_str().replace('_', "-")), Some(role));
         }
         assert_eq!(Role::from_cli("owner"), None);
@@ -267,6 +368,17 @@ mod tests {
         assert!(clean_text("a\tb", "Name", 100).is_err());
         assert!(clean_text(&"é".repeat(100), "Name", 100).is_ok());
         assert!(clean_text(&"é".repeat(101), "Name", 100).is_err());
+    }
+
+    #[test]
+    fn invisible_formatting_characters_are_refused() {
+        for spoof in
+            ["evil\u{202E}gpj.exe", "zero\u{200B}width", "\u{2066}isolate", "bom\u{FEFF}", "tag\u{E0041}"]
+        {
+            let error = clean_text(spoof, "Name", 100).expect_err(spoof);
+            assert!(error.contains("invisible formatting"), "{error}");
+        }
+        assert!(clean_text("Zoë’s café — ünïcode ✓", "Name", 100).is_ok(), "ordinary Unicode is welcome");
     }
 
     #[test]

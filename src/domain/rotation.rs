@@ -23,16 +23,6 @@ pub enum TokenState {
 }
 
 impl TokenState {
-    /// Reads the stored columns; `None` for a combination the CHECKs forbid.
-    pub fn from_db(state: &str, expires_at: Option<DateTime<Utc>>) -> Option<Self> {
-        match (state, expires_at) {
-            ("current", None) => Some(Self::Current),
-            ("expiring", Some(expires_at)) => Some(Self::Expiring { expires_at }),
-            ("revoked", _) => Some(Self::Revoked),
-            _ => None,
-        }
-    }
-
     /// Whether a token in this state authenticates at `now`. Expiry is decided here, at
     /// use time, never by a background job: the old token stops at that very instant.
     pub fn usable_at(self, now: DateTime<Utc>) -> bool {
@@ -49,6 +39,11 @@ impl TokenState {
 pub struct Tokens(pub Vec<(TokenId, TokenState)>);
 
 impl Tokens {
+    /// The rules' view of an integration's tokens.
+    pub fn of(tokens: &[super::integration::Token]) -> Self {
+        Self(tokens.iter().map(|token| (token.id, token.state)).collect())
+    }
+
     fn current(&self) -> Option<TokenId> {
         self.0.iter().find(|(_, state)| *state == TokenState::Current).map(|(id, _)| *id)
     }
@@ -281,14 +276,6 @@ mod tests {
         assert!(!old.usable_at(expires_at));
         assert!(TokenState::Current.usable_at(expires_at + WEEK));
         assert!(!TokenState::Revoked.usable_at(now()));
-    }
-
-    #[test]
-    fn stored_states_are_read_strictly() {
-        assert_eq!(TokenState::from_db("current", None), Some(TokenState::Current));
-        assert_eq!(TokenState::from_db("current", Some(now())), None);
-        assert_eq!(TokenState::from_db("expiring", None), None);
-        assert_eq!(TokenState::from_db("revoked", Some(now())), Some(TokenState::Revoked));
     }
 
     #[test]

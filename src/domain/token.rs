@@ -10,7 +10,7 @@ use std::fmt;
 use hmac::{Hmac, Mac as _};
 use sha2::{Digest as _, Sha256};
 
-use super::random::{self, BASE62};
+use super::random::{self, BASE62, Randomness};
 
 /// The prefix every token starts with.
 pub const PREFIX: &str = "pit-";
@@ -35,9 +35,9 @@ pub enum TokenFormatError {
 }
 
 impl TokenSecret {
-    /// A fresh token from the OS CSPRNG.
-    pub fn generate() -> Self {
-        let body = random::base62(RANDOM_LEN);
+    /// A fresh token from `random` (the OS CSPRNG, in the app).
+    pub fn generate(random: &mut (impl Randomness + ?Sized)) -> Self {
+        let body = random::base62(random, RANDOM_LEN);
         let checksum = checksum(&body);
         Self(format!("{PREFIX}{body}{checksum}"))
     }
@@ -120,14 +120,29 @@ mod tests {
 
     use super::*;
 
+    /// Test tokens: from the OS, as the app makes them.
+    struct Os;
+
+    impl Randomness for Os {
+        fn fill(&mut self, buf: &mut [u8]) {
+            getrandom::fill(buf).expect("os randomness");
+        }
+    }
+
+    impl TokenSecret {
+        fn generate_for_test() -> Self {
+            Self::generate(&mut Os)
+        }
+    }
+
     #[test]
     fn generated_tokens_have_the_documented_shape() {
-        let token = TokenSecret::generate();
+        let token = TokenSecret::generate_for_test();
         let text = token.expose();
         assert_eq!(text.len(), TOKEN_LEN);
         assert!(text.starts_with("pit-"));
         assert_eq!(TokenSecret::parse(text), Ok(token.clone()));
-        assert_ne!(TokenSecret::generate(), token);
+        assert_ne!(TokenSecret::generate_for_test(), token);
     }
 
     #[test]
@@ -147,7 +162,7 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused() {
-        let good = TokenSecret::generate().expose().to_owned();
+        let good = TokenSecret::generate_for_test().expose().to_owned();
         for bad in [
             "".to_owned(),
             good.replacen("pit-", "pat-", 1),
@@ -161,7 +176,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let token = TokenSecret::generate();
+        let token = TokenSecret::generate_for_test();
         let shown = format!("{token:?}");
         assert!(!shown.contains(&token.expose()[4..20]), "{shown}");
         assert!(shown.ends_with(&format!("{})", token.last4())));
@@ -169,7 +184,7 @@ mod tests {
 
     #[test]
     fn keyed_digests_differ_from_plain_ones_and_by_key() {
-        let token = TokenSecret::generate();
+        let token = TokenSecret::generate_for_test();
         let plain = TokenDigester::new(None).digest(&token);
         let keyed = TokenDigester::new(Some("a server secret of enough length!!")).digest(&token);
         let other = TokenDigester::new(Some("another server secret, also long!!")).digest(&token);
@@ -188,7 +203,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_one_character_change_is_caught(index in 4usize..TOKEN_LEN, pick in 0usize..62) {
-            let token = TokenSecret::generate();
+            let token = TokenSecret::generate_for_test();
             let text = token.expose();
             let replacement = BASE62[pick];
             prop_assume!(text.as_bytes()[index] != replacement);

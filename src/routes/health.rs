@@ -1,9 +1,9 @@
-//! Liveness and readiness probes for load balancers and orchestrators.
+//! Operational endpoints: liveness and readiness probes for load balancers and
+//! orchestrators, and Prometheus metrics for monitoring.
 
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl as _;
 
-use crate::web::AppState;
+use crate::app::App;
 
 /// `GET /healthz`: the process is up and serving.
 pub async fn healthz() -> HttpResponse {
@@ -11,12 +11,17 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// `GET /readyz`: the database answers; 503 otherwise.
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ready = state.db.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok();
-    if ready {
+#[tracing::instrument(skip_all)]
+pub async fn readyz(app: web::Data<App>) -> HttpResponse {
+    if app.database_answers().await {
         HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": "ok" }))
     } else {
         HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "unavailable", "database": "unreachable" }))
     }
+}
+
+/// `GET /metrics`: Prometheus text exposition.
+pub async fn metrics(app: web::Data<App>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(app.metrics.render())
 }

@@ -1,6 +1,6 @@
-//! Route handlers, one module per area and one file per action or small group. Handlers
-//! are thin: extract, parse into domain types, ask the domain, run one transaction in
-//! [`crate::db`], then render or redirect.
+//! Route handlers of the dashboard, one module per area and one file per action or small
+//! group. Handlers are thin: extract, parse into domain types, call a use case of
+//! [`crate::app`], then render or redirect.
 
 pub mod auth;
 pub mod health;
@@ -32,8 +32,8 @@ pub fn dashboard(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every unknown dashboard URL: the styled 404 page.
-pub async fn not_found() -> crate::error::AppResult<actix_web::HttpResponse> {
-    Err(crate::error::AppError::NotFound)
+pub async fn not_found() -> crate::web::error::WebResult<actix_web::HttpResponse> {
+    Err(crate::app::AppError::NotFound.into())
 }
 
 /// Every Settings route registered so far, as `METHOD /pattern`: the authorization

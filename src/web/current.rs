@@ -12,53 +12,57 @@ use actix_session::{Session, SessionExt as _};
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
-use super::AppState;
+use super::client;
+use super::error::{WebError, WebResult};
 use super::session::{Flash, SessionExtras as _};
-use crate::db::audit::NewEvent;
-use crate::db::models::{Agency, SubAccount, User};
-use crate::db::{agencies, users};
-use crate::domain::access::{Action, Actor, Context, Decision};
+use crate::app::{self, App, AppError, Requester, settings::Place};
+use crate::domain::access::{Action, Actor, Context};
 use crate::domain::ids::SubAccountId;
-use crate::error::{AppError, AppResult};
+use crate::domain::people::User;
+use crate::domain::tenancy::{Agency, SubAccount};
 
 /// The signed-in, active user.
 pub struct SignedIn {
-    /// Their row.
+    /// Who they are.
     pub user: User,
     /// Them as authorization sees them.
     pub actor: Actor,
     /// Their session.
     pub session: Session,
+    /// They, asking from their address, as use cases take it.
+    pub requester: Requester,
 }
 
 impl FromRequest for SignedIn {
-    type Error = AppError;
+    type Error = WebError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = app_state(&req)?;
+            let app = app_of(&req)?;
             let session = req.get_session();
-            let user_id = session.user_id().ok_or(AppError::SignInRequired)?;
-            let found = state.db.run(move |conn| Ok(users::active_actor(conn, user_id)?)).await?;
-            match found {
-                Some((user, actor)) => Ok(Self { user, actor, session }),
+            let user_id = session.user_id().ok_or(WebError::SignInRequired)?;
+            match app::sessions::signed_in(&app, user_id).await? {
+                Some(member) => {
+                    let actor = member.actor();
+                    let requester =
+                        Requester::user(actor.clone(), member.user.email.clone(), client::ip(&req));
+                    Ok(Self { user: member.user, actor, session, requester })
+                }
                 None => {
                     // Removed or deactivated meanwhile: end this session too.
                     session.purge();
-                    Err(AppError::SignInRequired)
+                    Err(WebError::SignInRequired)
                 }
             }
         })
     }
 }
 
-/// The app state; present in every app this crate builds.
-pub fn app_state(req: &HttpRequest) -> AppResult<Data<AppState>> {
-    req.app_data::<Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))
+/// The app; present in every server this crate builds.
+pub fn app_of(req: &HttpRequest) -> WebResult<Data<App>> {
+    req.app_data::<Data<App>>().cloned().ok_or_else(|| WebError::internal(anyhow::anyhow!("App missing")))
 }
 
 /// A section of the Settings.
@@ -148,7 +152,7 @@ pub struct SettingsPage {
 }
 
 impl FromRequest for SettingsPage {
-    type Error = AppError;
+    type Error = WebError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -156,12 +160,12 @@ impl FromRequest for SettingsPage {
         let signed_in = SignedIn::from_request(&req, payload);
         Box::pin(async move {
             let me = signed_in.await?;
-            let state = app_state(&req)?;
+            let app = app_of(&req)?;
             let wanted: Option<SubAccountId> = match req.match_info().get("sub_account_id") {
                 Some(text) => Some(text.parse().map_err(|_| AppError::NotFound)?),
                 None => None,
             };
-            Self::load(me, &state, wanted).await
+            Self::load(me, &app, wanted).await
         })
     }
 }
@@ -169,38 +173,17 @@ impl FromRequest for SettingsPage {
 impl SettingsPage {
     /// Resolves the context (the agency, or the sub-account `wanted`) for a signed-in
     /// user: 404 unless it is within their reach.
-    pub async fn load(me: SignedIn, state: &AppState, wanted: Option<SubAccountId>) -> AppResult<Self> {
-        let actor = me.actor.clone();
-        let (agency, sub_accounts) = state
-            .db
-            .run(move |conn| {
-                let agency = agencies::find(conn, actor.agency_id)?;
-                let reached = agencies::sub_accounts_of(conn, actor.agency_id)?
-                    .into_iter()
-                    .filter(|sub| actor.reaches(Context::SubAccount { id: sub.id, agency_id: sub.agency_id }))
-                    .collect::<Vec<_>>();
-                Ok((agency, reached))
-            })
-            .await?;
-        let context = match wanted {
-            None => Context::Agency(agency.id),
-            Some(id) => sub_accounts
-                .iter()
-                .find(|sub| sub.id == id)
-                .map(|sub| Context::SubAccount { id: sub.id, agency_id: sub.agency_id })
-                .ok_or(AppError::NotFound)?,
-        };
-        if !me.actor.reaches(context) {
-            return Err(AppError::NotFound);
-        }
+    pub async fn load(me: SignedIn, app: &App, wanted: Option<SubAccountId>) -> WebResult<Self> {
+        let place = app::settings::place(app, &me.actor, wanted).await?;
         let csrf = me.session.csrf_token()?;
-        let private_integrations_enabled = match context {
-            Context::Agency(_) => agency.labs_private_integrations,
-            Context::SubAccount { id, .. } => {
-                sub_accounts.iter().any(|sub| sub.id == id && sub.labs_private_integrations)
-            }
-        };
+        let private_integrations_enabled = place.private_integrations_enabled();
+        let Place { agency, sub_accounts, context } = place;
         Ok(Self { me, agency, sub_accounts, context, csrf, private_integrations_enabled })
+    }
+
+    /// Who asks, for the use cases.
+    pub fn requester(&self) -> &Requester {
+        &self.me.requester
     }
 
     /// The context's home: its first open section, if any.
@@ -209,12 +192,8 @@ impl SettingsPage {
     }
 
     /// Fails with 404 or 403 unless the user may do `action` in this context.
-    pub fn require(&self, action: Action) -> AppResult<()> {
-        match self.me.actor.decide(action, self.context) {
-            Decision::Allow => Ok(()),
-            Decision::Forbidden => Err(AppError::Forbidden),
-            Decision::NotFound => Err(AppError::NotFound),
-        }
+    pub fn require(&self, action: Action) -> WebResult<()> {
+        Ok(AppError::check(self.me.actor.decide(action, self.context))?)
     }
 
     /// The name of the current context.
@@ -235,17 +214,6 @@ impl SettingsPage {
             .filter(|section| self.me.actor.may(section.action(), self.context))
             .filter(|&section| section != Section::PrivateIntegrations || self.private_integrations_enabled)
             .collect()
-    }
-
-    /// An audit event by this user in this context.
-    pub fn audit(&self, action: &str, ip: String, now: chrono::DateTime<chrono::Utc>) -> NewEvent {
-        NewEvent {
-            agency_id: Some(self.agency.id),
-            sub_account_id: self.context.sub_account_id(),
-            actor_user_id: Some(self.me.user.id),
-            ip: Some(ip),
-            ..NewEvent::new(action, &self.me.user.email, now)
-        }
     }
 
     /// The initial shown in the user's avatar.

@@ -9,21 +9,22 @@ use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
 
-use super::AppState;
+use super::error::WebError;
 use super::pages::ErrorPage;
+use crate::app::App;
 
 /// The middleware function.
 pub async fn render_error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let state = req.app_data::<Data<AppState>>().cloned();
+    let state = req.app_data::<Data<App>>().cloned();
     let outcome = next.call(req).await;
     let response = match outcome {
         Ok(response) => response,
         Err(error) => {
             // A middleware failed before a handler ran; `AppError`s render themselves.
-            if error.as_error::<crate::error::AppError>().is_some() {
+            if error.as_error::<WebError>().is_some() {
                 return Err(error);
             }
             let status = status_for(error.as_response_error().status_code(), state.as_ref());
@@ -50,9 +51,8 @@ pub async fn render_error_pages(
 }
 
 /// A 500 caused by an unreachable database is really a 503.
-fn status_for(status: StatusCode, state: Option<&Data<AppState>>) -> StatusCode {
-    if status == StatusCode::INTERNAL_SERVER_ERROR && state.is_some_and(|state| state.db.seems_unavailable())
-    {
+fn status_for(status: StatusCode, app: Option<&Data<App>>) -> StatusCode {
+    if status == StatusCode::INTERNAL_SERVER_ERROR && app.is_some_and(|app| app.db.seems_unavailable()) {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         status

@@ -5,20 +5,27 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use askama::Template;
 
-use crate::error::{AppError, AppResult};
+use super::error::{WebError, WebResult};
 
 /// Renders a template as a 200 HTML page.
-pub fn render(template: &impl Template) -> AppResult<HttpResponse> {
+pub fn render(template: &impl Template) -> WebResult<HttpResponse> {
     render_with_status(StatusCode::OK, template)
 }
 
 /// Renders a template with the given status (a form with errors is 422, say).
-pub fn render_with_status(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
-    let html = template.render().map_err(|error| AppError::Internal(error.into()))?;
+pub fn render_with_status(status: StatusCode, template: &impl Template) -> WebResult<HttpResponse> {
+    let html = template.render().map_err(WebError::internal)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(CacheControl(vec![CacheDirective::NoCache, CacheDirective::Private]))
         .body(html))
+}
+
+/// Replaces a response's `Cache-Control` (the reveal page is `no-store`, say).
+pub fn set_cache_control(response: &mut HttpResponse, value: CacheControl) {
+    if let Ok(value) = header::HeaderValue::from_str(&value.to_string()) {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
 }
 
 /// A 303 See Other to `location`: the answer to every successful form (post/redirect/get).

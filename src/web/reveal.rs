@@ -9,10 +9,10 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use super::error::{WebError, WebResult};
+use crate::app::random;
 use crate::domain::ids::IntegrationId;
-use crate::domain::random;
 use crate::domain::token::TokenSecret;
-use crate::error::{AppError, AppResult};
 
 const REVEAL: &str = "reveal";
 
@@ -36,7 +36,7 @@ impl RevealSealer {
         let mut material = [0u8; 32];
         match secret {
             Some(secret) => material.copy_from_slice(&Sha256::digest(format!("token reveal\0{secret}"))),
-            None => random::fill(&mut material),
+            None => material = random::bytes(),
         }
         Self { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&material)) }
     }
@@ -47,20 +47,19 @@ impl RevealSealer {
         session: &Session,
         integration_id: IntegrationId,
         token: &TokenSecret,
-    ) -> AppResult<()> {
-        let mut nonce = [0u8; 12];
-        random::fill(&mut nonce);
+    ) -> WebResult<()> {
+        let nonce: [u8; 12] = random::bytes();
         let ciphertext = self
             .cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload { msg: token.expose().as_bytes(), aad: integration_id.0.as_bytes() },
             )
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("sealing a token failed")))?;
+            .map_err(|_| WebError::internal(anyhow::anyhow!("sealing a token failed")))?;
         let sealed = Sealed { integration_id, nonce: nonce.to_vec(), ciphertext };
         session
             .insert(REVEAL, sealed)
-            .map_err(|error| AppError::Internal(anyhow::anyhow!("writing to the session: {error}")))
+            .map_err(|error| WebError::internal(anyhow::anyhow!("writing to the session: {error}")))
     }
 
     /// Takes the token awaiting its reveal for this integration, if any; it is gone from

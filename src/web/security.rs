@@ -11,9 +11,9 @@ use actix_web::web::{Bytes, Data};
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 
-use super::AppState;
+use super::error::WebError;
 use super::session::stored_csrf_token;
-use crate::error::AppError;
+use crate::app::App;
 
 /// The Content-Security-Policy: nothing inline, nothing from elsewhere, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -56,7 +56,7 @@ pub async fn verify_csrf(
     }
     if !same_origin(&req) {
         tracing::warn!(path = req.path(), "refused a cross-origin form submission");
-        return Err(AppError::CsrfRejected.into());
+        return Err(WebError::CsrfRejected.into());
     }
     let body = req.extract::<Bytes>().await?;
     let sent = serde_html_form::from_bytes::<CsrfField>(&body).ok().and_then(|field| field.csrf_token);
@@ -67,7 +67,7 @@ pub async fn verify_csrf(
     };
     if !valid {
         tracing::warn!(path = req.path(), "refused a form without a valid CSRF token");
-        return Err(AppError::CsrfRejected.into());
+        return Err(WebError::CsrfRejected.into());
     }
     req.set_payload(Payload::from(body));
     next.call(req).await
@@ -85,7 +85,7 @@ fn same_origin(req: &ServiceRequest) -> bool {
     };
     let info = req.connection_info();
     let own = format!("{}://{}", info.scheme(), info.host());
-    let public = req.app_data::<Data<AppState>>().map(|state| state.config.public_url.clone());
+    let public = req.app_data::<Data<App>>().map(|app| app.config.public_url.clone());
     origin == own || Some(origin) == public
 }
 

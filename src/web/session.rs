@@ -6,7 +6,6 @@
 //! and at once when an admin ends the user's sessions (the rows are deleted).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use actix_session::Session;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
@@ -15,34 +14,31 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::clock::SharedClock;
-use crate::db::{self, Database};
+use super::error::{WebError, WebResult};
+use crate::app::sessions::Stored;
+use crate::app::{self, App, random};
 use crate::domain::ids::UserId;
-use crate::domain::random;
-use crate::error::{AppError, AppResult};
 
 const USER_ID: &str = "user_id";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
-/// The PostgreSQL session store.
+/// The PostgreSQL session store; sessions end after the configured absolute lifetime
+/// whatever their activity.
 #[derive(Clone)]
 pub struct PgSessionStore {
-    db: Database,
-    clock: SharedClock,
-    absolute: chrono::Duration,
+    app: App,
 }
 
 impl PgSessionStore {
-    /// A store whose sessions end after `absolute` whatever their activity.
-    pub fn new(db: Database, clock: SharedClock, absolute: Duration) -> Self {
-        let absolute = chrono::Duration::from_std(absolute).unwrap_or(chrono::Duration::MAX);
-        Self { db, clock, absolute }
+    /// The store of `app`'s sessions.
+    pub fn new(app: App) -> Self {
+        Self { app }
     }
 
-    fn write(&self, state: &HashMap<String, String>, ttl: &CookieDuration) -> db::sessions::SessionWrite {
+    fn write(&self, state: &HashMap<String, String>, ttl: &CookieDuration) -> Stored {
         let user_id = state.get(USER_ID).and_then(|json| serde_json::from_str::<UserId>(json).ok());
-        db::sessions::SessionWrite {
+        Stored {
             user_id,
             state: serde_json::to_value(state).unwrap_or_default(),
             expires_at: self.expiry(ttl),
@@ -50,7 +46,7 @@ impl PgSessionStore {
     }
 
     fn expiry(&self, ttl: &CookieDuration) -> DateTime<Utc> {
-        self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds())
+        self.app.clock.now() + chrono::Duration::seconds(ttl.whole_seconds())
     }
 }
 
@@ -67,12 +63,7 @@ fn new_key() -> SessionKey {
 
 impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let key_digest = digest(key);
-        let now = self.clock.now();
-        let created_after = now - self.absolute;
-        let state = self
-            .db
-            .run(move |conn| Ok(db::sessions::load(conn, &key_digest, now, created_after)?))
+        let state = app::sessions::load(&self.app, digest(key))
             .await
             .map_err(|error| LoadError::Other(error.into()))?;
         match state {
@@ -89,11 +80,7 @@ impl SessionStore for PgSessionStore {
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
         let key = new_key();
-        let key_digest = digest(&key);
-        let write = self.write(&state, ttl);
-        let now = self.clock.now();
-        self.db
-            .run(move |conn| Ok(db::sessions::insert(conn, &key_digest, &write, now)?))
+        app::sessions::insert(&self.app, digest(&key), self.write(&state, ttl))
             .await
             .map_err(|error| SaveError::Other(error.into()))?;
         Ok(key)
@@ -105,11 +92,7 @@ impl SessionStore for PgSessionStore {
         state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
-        let key_digest = digest(&key);
-        let write = self.write(&state, ttl);
-        let updated = self
-            .db
-            .run(move |conn| Ok(db::sessions::update(conn, &key_digest, &write)?))
+        let updated = app::sessions::update(&self.app, digest(&key), self.write(&state, ttl))
             .await
             .map_err(|error| UpdateError::Other(error.into()))?;
         if updated {
@@ -122,17 +105,11 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> Result<(), anyhow::Error> {
-        let key_digest = digest(key);
-        let expires_at = self.expiry(ttl);
-        self.db
-            .run(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at)?))
-            .await
-            .map_err(Into::into)
+        Ok(app::sessions::touch(&self.app, digest(key), self.expiry(ttl)).await?)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        let key_digest = digest(key);
-        self.db.run(move |conn| Ok(db::sessions::delete(conn, &key_digest)?)).await.map_err(Into::into)
+        Ok(app::sessions::delete(&self.app, digest(key)).await?)
     }
 }
 
@@ -160,11 +137,11 @@ pub trait SessionExtras {
     /// The signed-in user's id, if any.
     fn user_id(&self) -> Option<UserId>;
     /// Signs `user` in: a new session id (against fixation), a new CSRF token.
-    fn sign_in(&self, user: UserId) -> AppResult<()>;
+    fn sign_in(&self, user: UserId) -> WebResult<()>;
     /// The session's CSRF token, created on first use.
-    fn csrf_token(&self) -> AppResult<String>;
+    fn csrf_token(&self) -> WebResult<String>;
     /// Queues a message for the next page.
-    fn flash(&self, kind: FlashKind, text: impl Into<String>) -> AppResult<()>;
+    fn flash(&self, kind: FlashKind, text: impl Into<String>) -> WebResult<()>;
     /// Takes the queued messages.
     fn take_flashes(&self) -> Vec<Flash>;
 }
@@ -174,14 +151,14 @@ impl SessionExtras for Session {
         self.get(USER_ID).ok().flatten()
     }
 
-    fn sign_in(&self, user: UserId) -> AppResult<()> {
+    fn sign_in(&self, user: UserId) -> WebResult<()> {
         self.renew();
         self.clear();
         self.insert(USER_ID, user).map_err(insert_failed)?;
         self.insert(CSRF, random::base62(32)).map_err(insert_failed)
     }
 
-    fn csrf_token(&self) -> AppResult<String> {
+    fn csrf_token(&self) -> WebResult<String> {
         if let Ok(Some(token)) = self.get::<String>(CSRF) {
             return Ok(token);
         }
@@ -190,7 +167,7 @@ impl SessionExtras for Session {
         Ok(token)
     }
 
-    fn flash(&self, kind: FlashKind, text: impl Into<String>) -> AppResult<()> {
+    fn flash(&self, kind: FlashKind, text: impl Into<String>) -> WebResult<()> {
         let mut flashes: Vec<Flash> = self.get(FLASH).ok().flatten().unwrap_or_default();
         flashes.push(Flash { kind, text: text.into() });
         self.insert(FLASH, flashes).map_err(insert_failed)
@@ -201,8 +178,8 @@ impl SessionExtras for Session {
     }
 }
 
-fn insert_failed(error: actix_session::SessionInsertError) -> AppError {
-    AppError::Internal(anyhow::anyhow!("writing to the session: {error}"))
+fn insert_failed(error: actix_session::SessionInsertError) -> WebError {
+    WebError::internal(anyhow::anyhow!("writing to the session: {error}"))
 }
 
 /// The CSRF token stored in the session, without creating one.

@@ -68,7 +68,7 @@ async fn bad_tokens_are_401_with_a_json_error() {
     let mut flipped = agency_token.clone().into_bytes();
     flipped[10] = if flipped[10] == b'a' { b'b' } else { b'a' };
     let flipped = String::from_utf8(flipped).expect("ascii");
-    let unknown = private_integrations::domain::token::TokenSecret::generate().expose().to_owned();
+    let unknown = crate::support::new_token().expose().to_owned();
     let cases = [
         (None, "An Authorization header with a Bearer token is required"),
         (Some("not-a-token"), "The token is malformed"),
@@ -200,7 +200,7 @@ async fn last_use_is_recorded_in_batches_and_shown() {
     let (detail, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
     Api::new(&app).get("/v2/users/", Some(&token)).await;
     assert!(app.get(AGENCY).await.text("tbody tr").contains("Never used"), "nothing written per request");
-    let written = app.state().usage.flush(&app.state().db).await.expect("flush");
+    let written = app.state().usage.flush(app.state()).await.expect("flush");
     assert_eq!(written, 1);
     let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
     assert!(row.contains("Mar 1, 2026, 09:00 UTC from 127.0.0.1"), "{row}");
@@ -402,7 +402,7 @@ async fn agency_tokens_create_rename_and_delete_locations() {
     let (status, body) =
         send(&app, Method::POST, "/v2/locations", &reader, serde_json::json!({ "name": "X" })).await;
     assert_eq!((status, body["message"].as_str()), (403, Some("The token is not authorized for this scope")));
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     for action in ["api.location.create", "api.location.update", "api.location.delete"] {
         assert!(actions.contains(&action.to_owned()), "{action}");
     }
@@ -790,7 +790,7 @@ async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
     api.get("/v2/users/", Some(&token)).await;
     api.get("/v2/users/", Some(&token)).await;
     api.get("/v2/users/", Some("pit-0000000000000000000000000000000000000000000000")).await;
-    let unknown = private_integrations::domain::token::TokenSecret::generate().expose().to_owned();
+    let unknown = crate::support::new_token().expose().to_owned();
     api.get("/v2/users/", Some(&unknown)).await;
     // The unknown digest is cached too: the second attempt needs no lookup.
     api.get("/v2/users/", Some(&unknown)).await;

@@ -234,7 +234,7 @@ async fn a_duplicate_email_is_refused() {
     created_id(&cli(&db, &args, Some("long enough password"), None));
     let output = cli(&db, &args, Some("long enough password"), None);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("a user with this email already exists"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("A user with this email already exists."), "{}", stderr(&output));
 }
 
 #[tokio::test]

@@ -84,7 +84,7 @@ async fn creating_an_integration_reveals_its_token_exactly_once() {
     for part in ["Zapier sync", "Syncs locations", "2 scopes", "Active", "Never used", people::OWNER] {
         assert!(row.contains(part), "{part:?} missing from {row:?}");
     }
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     assert!(actions.contains(&"integration.create".to_owned()), "{actions:?}");
 }
 
@@ -301,7 +301,7 @@ async fn editing_changes_name_and_scopes_but_not_the_token() {
     assert_eq!(details["scopes_added"], serde_json::json!(["users.write"]));
     assert_eq!(details["scopes_removed"], serde_json::json!(["companies.readonly"]));
     assert_eq!(details["name"], serde_json::json!({ "before": "CRM", "after": "CRM v2" }));
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     assert!(actions.contains(&"integration.update".to_owned()));
 }
 
@@ -326,7 +326,7 @@ async fn deleting_asks_by_name_then_revokes_every_token() {
     let states: Vec<String> =
         integration_tokens::table.select(integration_tokens::state).load(&mut app.conn()).expect("q");
     assert_eq!(states, ["revoked"]);
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     assert!(actions.contains(&"integration.delete".to_owned()), "{actions:?}");
 }
 
@@ -497,7 +497,7 @@ async fn labs_turns_the_pages_off_and_on_per_context() {
 
     app.post_form("/settings/labs", &[("private_integrations", "on")]).await;
     assert!(app.get(AGENCY).await.text("tbody").contains("HQ"));
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     assert_eq!(actions.iter().filter(|action| *action == "labs.update").count(), 2);
 }
 

@@ -6,6 +6,7 @@
 mod support;
 
 mod api;
+mod architecture;
 mod assets;
 mod audit_log;
 mod cli;

@@ -15,9 +15,11 @@ const AGENCY: &str = "/settings/private-integrations";
 /// Whether a token authenticates right now, as the API will ask.
 fn usable(app: &TestApp, token: &str) -> bool {
     let digest = app.state_digest(&TokenSecret::parse(token).expect("token"));
-    private_integrations::db::integrations::find_usable_by_digest(&mut app.conn(), &digest, app.clock.now())
+    private_integrations::db::integrations::find_by_digest(&mut app.conn(), &digest)
         .expect("query")
-        .is_some()
+        .is_some_and(|(integration, token)| {
+            private_integrations::domain::integration::authenticates(&integration, &token, app.clock.now())
+        })
 }
 
 fn token_on(page: &Page) -> String {
@@ -273,7 +275,7 @@ async fn every_lifecycle_action_is_audited() {
     for action in ["rotate-later", "expire-now", "rotate-later", "cancel-rotation", "rotate-now"] {
         confirm(&app, &detail, action).await;
     }
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     for expected in [
         "integration.rotate_later",
         "integration.expire_now",

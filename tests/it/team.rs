@@ -202,7 +202,7 @@ async fn managers_add_people_who_can_then_sign_in() {
         .first(&mut app.conn())
         .expect("bea");
     assert!(
-        private_integrations::web::passwords::verify_blocking(
+        private_integrations::app::passwords::verify_blocking(
             "long enough password",
             hash.as_deref().expect("hash")
         ),
@@ -331,7 +331,7 @@ async fn team_changes_are_audited_with_before_and_after() {
         .expect("audit");
     assert_eq!(details["before"]["role"], "agency_user");
     assert_eq!(details["after"]["role"], "agency_admin");
-    let actions = private_integrations::db::audit::actions_of(&mut app.conn(), world.agency).expect("audit");
+    let actions = crate::support::actions(&app, world.agency);
     for action in ["user.update", "user.deactivate", "user.sign_out_everywhere"] {
         assert!(actions.contains(&action.to_owned()), "{action} in {actions:?}");
     }

@@ -7,19 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use sha2::{Digest as _, Sha256};
 
-use crate::db::{self, audit::NewEvent, users::NewPerson};
-use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
-use crate::error::{AppError, AppResult};
+use crate::app::{self, App, AppError, auth::Setup};
+use crate::domain::people::{DisplayName, Email, NewPassword};
+use crate::web::error::WebResult;
 use crate::web::forms::FieldErrors;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{AppState, client, pages};
-
-/// The digest under which a setup token is stored.
-pub fn token_digest(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
+use crate::web::{client, pages};
 
 #[derive(Template)]
 #[template(path = "auth/setup.html")]
@@ -46,16 +40,15 @@ pub struct SetupForm {
 }
 
 /// The set-up form, or 404 if the link is not (or no longer) valid.
+#[tracing::instrument(skip_all)]
 pub async fn form(
     session: Session,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     token: web::Path<String>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let token = token.into_inner();
-    let digest = token_digest(&token);
-    let valid = state.db.run(move |conn| Ok(db::setup::is_valid(conn, &digest)?)).await?;
-    if !valid {
-        return Err(AppError::NotFound);
+    if !app::auth::setup_link_is_valid(&app, &token).await? {
+        return Err(AppError::NotFound.into());
     }
     pages::render(&SetupPage {
         csrf: session.csrf_token()?,
@@ -70,10 +63,10 @@ pub async fn form(
 pub async fn submit(
     req: HttpRequest,
     session: Session,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     token: web::Path<String>,
     form: web::Form<SetupForm>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let token = token.into_inner();
     let mut input = form.into_inner();
     let mut errors = FieldErrors::default();
@@ -96,47 +89,9 @@ pub async fn submit(
             &SetupPage { csrf: session.csrf_token()?, action: format!("/setup/{token}"), input, errors },
         );
     };
-
-    let password_hash = state.passwords.hash(password).await?;
-    let now = state.clock.now();
-    let digest = token_digest(&token);
-    let ip = client::ip(&req);
-    let user = state
-        .db
-        .run(move |conn| {
-            conn.build_transaction().serializable().run(|conn| {
-                if !db::setup::consume(conn, &digest)? || db::agencies::any_exists(conn)? {
-                    return Err(AppError::NotFound);
-                }
-                let agency = db::agencies::create(conn, &agency_name, now)?;
-                let person = NewPerson {
-                    agency_id: agency.id,
-                    email,
-                    name,
-                    role: Role::AgencyAdmin,
-                    permissions: Permissions::defaults(Role::AgencyAdmin, true),
-                    sub_accounts: Vec::new(),
-                };
-                let user = db::users::create(conn, &person, Some(&password_hash), now)
-                    .map_err(|error| AppError::Internal(error.into()))?;
-                db::audit::record(
-                    conn,
-                    &NewEvent {
-                        agency_id: Some(agency.id),
-                        actor_user_id: Some(user.id),
-                        target_id: Some(agency.id.0),
-                        target_label: Some(agency.name.clone()),
-                        ip: Some(ip),
-                        ..NewEvent::new("agency.setup", &user.email, now)
-                    },
-                )?;
-                Ok(user)
-            })
-        })
-        .await?;
-
+    let setup = Setup { agency_name, name, email, password };
+    let user = app::auth::set_up(&app, &token, setup, client::ip(&req)).await?;
     session.sign_in(user.id)?;
     session.flash(FlashKind::Success, "Your agency is ready. Welcome to Private Integrations!")?;
-    tracing::info!(user_id = %user.id, "installation set up");
     Ok(pages::see_other("/settings"))
 }

@@ -1,16 +1,15 @@
 //! `GET/POST …/private-integrations/{id}/delete`: a confirmation naming the integration,
 //! then every token stops working at once.
 
-use crate::db::notify::Change;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{IntegrationsPage, PathIds, integration_url, list_url};
-use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::app::{self, App};
 use crate::web::current::{Section, Shell};
+use crate::web::error::WebResult;
+use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{AppState, client, pages};
 
 #[derive(Template)]
 #[template(path = "integrations/delete.html")]
@@ -22,13 +21,14 @@ struct ConfirmPage {
 }
 
 /// The confirmation.
+#[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn confirm(
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let id = path.integration_id;
-    let integration = super::find(&page, &state, id).await?;
+    let integration = app::integrations::find(&app, page.requester(), page.context, id).await?;
     let url = integration_url(page.context, id);
     pages::render(&ConfirmPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
@@ -38,38 +38,18 @@ pub async fn confirm(
     })
 }
 
-/// Deletes the integration and revokes its tokens, in one transaction.
+/// Deletes the integration; its tokens stop working at once.
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn submit(
-    req: HttpRequest,
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    let owner = page.owner;
-    let id = path.integration_id;
-    let now = state.clock.now();
-    let event = page.audit("integration.delete", client::ip(&req), now);
-    let name = state
-        .db
-        .transaction(move |conn| {
-            let integration = db::integrations::lock(conn, owner, id)?;
-            db::integrations::delete(conn, id, now)?;
-            db::audit::record(
-                conn,
-                &db::audit::NewEvent {
-                    target_id: Some(id.0),
-                    target_label: Some(integration.name.clone()),
-                    details: serde_json::json!({ "scopes": integration.scope_names() }),
-                    ..event
-                },
-            )?;
-            Ok::<_, AppError>(integration.name)
-        })
-        .await?;
-    state.tokens.changed(Change::Integration(id));
-    page.me
-        .session
-        .flash(FlashKind::Success, format!("Integration “{name}” deleted. Its tokens no longer work."))?;
+) -> WebResult<HttpResponse> {
+    let deleted =
+        app::integrations::delete(&app, page.requester(), page.context, path.integration_id).await?;
+    page.me.session.flash(
+        FlashKind::Success,
+        format!("Integration “{}” deleted. Its tokens no longer work.", deleted.name),
+    )?;
     Ok(pages::see_other(&list_url(page.context)))
 }

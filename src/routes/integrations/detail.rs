@@ -6,12 +6,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{IntegrationsPage, PathIds, integration_url, list_url};
-use crate::db;
+use crate::app::{self, App};
 use crate::domain::integration::Status;
-use crate::domain::token;
-use crate::error::AppResult;
+use crate::domain::rotation::TokenState;
 use crate::web::current::{Section, Shell};
-use crate::web::{AppState, pages};
+use crate::web::error::WebResult;
+use crate::web::pages;
+use crate::web::reveal::RevealSealer;
 
 /// A scope as the detail page lists it.
 pub struct HeldScope {
@@ -25,7 +26,7 @@ pub struct HeldScope {
 pub struct TokenRow {
     /// `pit-…Xy12`.
     pub hint: String,
-    /// "Current", "Expiring" or "Revoked".
+    /// "Current", "Expiring", "Expired" or "Revoked".
     pub state: &'static str,
     /// Badge style.
     pub tone: &'static str,
@@ -56,63 +57,61 @@ struct DetailPage {
 }
 
 /// The detail page.
+#[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn page(
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    let owner = page.owner;
+) -> WebResult<HttpResponse> {
     let id = path.integration_id;
-    let (integration, tokens) = state
-        .db
-        .run(move |conn| {
-            let integration = db::integrations::find(conn, owner, id)?;
-            let tokens = db::integrations::tokens(conn, id)?;
-            Ok((integration, tokens))
-        })
-        .await?;
-    let now = state.clock.now();
-    let current = tokens.iter().find(|token| token.state == "current");
-    let rotation = db::integrations::lifecycle(&tokens).rotation(now);
-    let status =
-        Status::of(current.map_or(integration.created_at, |token| token.created_at), rotation.is_some(), now);
+    let detail = app::integrations::detail(&app, page.requester(), page.context, id).await?;
+    let now = app.clock.now();
+    let integration = detail.integration;
     let scopes = integration
-        .scope_names()
-        .into_iter()
-        .map(|name| HeldScope { label: state.catalog.get(&name).map(|scope| scope.label.clone()), name })
-        .collect();
-    let tokens = tokens
+        .scopes
         .iter()
-        .map(|row| {
-            let (state, tone) = match row.state.as_str() {
-                "current" => ("Current", "success"),
-                "expiring" if row.expires_at.is_some_and(|at| at > now) => ("Expiring", "warning"),
-                "expiring" => ("Expired", "neutral"),
-                _ => ("Revoked", "neutral"),
+        .map(|name| HeldScope {
+            label: app.catalog.get(name).map(|scope| scope.label.clone()),
+            name: name.clone(),
+        })
+        .collect();
+    let tokens = detail
+        .tokens
+        .iter()
+        .map(|token| {
+            let (state, tone, expires) = match token.state {
+                TokenState::Current => ("Current", "success", "Never".to_owned()),
+                TokenState::Expiring { expires_at } if expires_at > now => {
+                    ("Expiring", "warning", pages::format_time(expires_at))
+                }
+                TokenState::Expiring { expires_at } => ("Expired", "neutral", pages::format_time(expires_at)),
+                TokenState::Revoked => (
+                    "Revoked",
+                    "neutral",
+                    token
+                        .revoked_at
+                        .map_or_else(String::new, |at| format!("Revoked {}", pages::format_time(at))),
+                ),
             };
             TokenRow {
-                hint: token::hint(&row.last4),
+                hint: token.hint(),
                 state,
                 tone,
-                created_at: pages::format_time(row.created_at),
-                expires: match (row.expires_at, row.revoked_at) {
-                    (_, Some(revoked)) => format!("Revoked {}", pages::format_time(revoked)),
-                    (Some(at), None) => pages::format_time(at),
-                    (None, None) => "Never".to_owned(),
-                },
-                last_used: super::last_used(row.last_used_at, row.last_used_ip.as_deref()),
+                created_at: pages::format_time(token.created_at),
+                expires,
+                last_used: super::last_used(token.last_used.as_ref()),
             }
         })
         .collect();
     let url = integration_url(page.context, id);
     pages::render(&DetailPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
-        status,
+        status: detail.overview.status,
         scopes,
         tokens,
-        created_by: integration.created_by_label.clone(),
+        created_by: integration.created_by_label,
         created_at: pages::format_time(integration.created_at),
-        rotation: rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
+        rotation: detail.overview.rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
         list_url: list_url(page.context),
         edit_url: format!("{url}/edit"),
         delete_url: format!("{url}/delete"),
@@ -133,27 +132,25 @@ struct RevealPage {
 
 /// Shows a newly issued token exactly once; afterwards the page says it is no longer
 /// available. Never cached.
+#[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn reveal(
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
+    sealer: web::Data<RevealSealer>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let id = path.integration_id;
-    let integration = super::find(&page, &state, id).await?;
-    let token = state.sealer.take(&page.me.session, id);
+    let integration = app::integrations::find(&app, page.requester(), page.context, id).await?;
+    let token = sealer.take(&page.me.session, id);
     let mut response = pages::render(&RevealPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
         name: integration.name,
         token: token.map(|token| token.expose().to_owned()),
         detail_url: integration_url(page.context, id),
     })?;
-    response.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]).to_string().parse().map_err(
-            |error: actix_web::http::header::InvalidHeaderValue| {
-                crate::error::AppError::Internal(error.into())
-            },
-        )?,
+    pages::set_cache_control(
+        &mut response,
+        CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]),
     );
     Ok(response)
 }

@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{IntegrationsPage, integration_url};
-use crate::db;
+use crate::app::{self, App};
 use crate::domain::integration::Status;
-use crate::error::AppResult;
 use crate::web::current::{Section, Shell};
-use crate::web::{AppState, pages};
+use crate::web::error::WebResult;
+use crate::web::pages;
 
 /// One row of the list.
 pub struct Row {
@@ -42,37 +42,22 @@ struct ListPage {
 }
 
 /// The list, or its empty state.
-pub async fn page(page: IntegrationsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let owner = page.owner;
-    let found = state.db.run(move |conn| Ok(db::integrations::list(conn, owner)?)).await?;
-    let now = state.clock.now();
-    let rows = found
+#[tracing::instrument(skip_all)]
+pub async fn page(page: IntegrationsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
+    let listed = app::integrations::list(&app, page.requester(), page.context).await?;
+    let now = app.clock.now();
+    let rows = listed
         .into_iter()
-        .map(|(integration, tokens)| {
-            let current = tokens.iter().find(|token| token.state == "current");
-            let rotation = db::integrations::lifecycle(&tokens).rotation(now);
-            let last_used = tokens
-                .iter()
-                .filter_map(|token| token.last_used_at.map(|at| (at, token)))
-                .max_by_key(|(at, _)| *at);
-            Row {
-                href: integration_url(page.context, integration.id),
-                scope_count: integration.scopes.len(),
-                status: Status::of(
-                    current.map_or(integration.created_at, |token| token.created_at),
-                    rotation.is_some(),
-                    now,
-                ),
-                rotation: rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
-                created_by: integration.created_by_label.clone(),
-                created_at: pages::format_time(integration.created_at),
-                last_used: super::last_used(
-                    last_used.map(|(at, _)| at),
-                    last_used.and_then(|(_, token)| token.last_used_ip.as_deref()),
-                ),
-                name: integration.name,
-                description: integration.description,
-            }
+        .map(|app::integrations::Listed { integration, overview }| Row {
+            href: integration_url(page.context, integration.id),
+            scope_count: integration.scopes.len(),
+            status: overview.status,
+            rotation: overview.rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
+            created_by: integration.created_by_label,
+            created_at: pages::format_time(integration.created_at),
+            last_used: super::last_used(overview.last_used.as_ref()),
+            name: integration.name,
+            description: integration.description,
         })
         .collect();
     pages::render(&ListPage {

@@ -10,13 +10,12 @@ pub mod wizard;
 use actix_web::web;
 use askama::Template;
 
-use crate::db;
 use crate::domain::access::{Action, Context};
 use crate::domain::ids::IntegrationId;
-use crate::domain::integration::Owner;
-use crate::error::{AppError, AppResult};
+use crate::domain::integration::{LastUse, Owner};
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
-use crate::web::{AppState, pages};
+use crate::web::error::WebError;
+use crate::web::pages;
 
 /// Registers the routes under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
@@ -118,8 +117,8 @@ impl std::ops::Deref for IntegrationsPage {
 }
 
 impl actix_web::FromRequest for IntegrationsPage {
-    type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+    type Error = WebError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, WebError>>>>;
 
     fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let page = SettingsPage::from_request(req, payload);
@@ -133,29 +132,21 @@ impl actix_web::FromRequest for IntegrationsPage {
                     .may(Action::ManageLabs, page.context)
                     .then(|| section_url(page.context, Section::Labs));
                 let off = TurnedOffPage { shell: page.shell(Some(Section::PrivateIntegrations)), labs_url };
-                return Err(AppError::Page(off.render().map_err(|error| AppError::Internal(error.into()))?));
+                return Err(WebError::Page(off.render().map_err(WebError::internal)?));
             }
             Ok(Self { owner: Owner::of(page.context), page })
         })
     }
 }
 
-/// One live integration of the page's context; 404 for anyone else's.
-async fn find(
-    page: &SettingsPage,
-    state: &AppState,
-    id: IntegrationId,
-) -> AppResult<db::integrations::Integration> {
-    let owner = Owner::of(page.context);
-    state.db.run(move |conn| Ok(db::integrations::find(conn, owner, id)?)).await
-}
-
 /// A token's last use as the pages show it.
-fn last_used(at: Option<chrono::DateTime<chrono::Utc>>, ip: Option<&str>) -> String {
-    match at {
-        Some(at) => {
-            format!("{}{}", pages::format_time(at), ip.map(|ip| format!(" from {ip}")).unwrap_or_default())
-        }
+fn last_used(used: Option<&LastUse>) -> String {
+    match used {
+        Some(used) => format!(
+            "{}{}",
+            pages::format_time(used.at),
+            used.ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
+        ),
         None => "Never used".to_owned(),
     }
 }

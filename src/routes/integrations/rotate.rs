@@ -1,32 +1,44 @@
 //! The rotation controls of an integration's detail page (SPEC §3): each asks for
-//! confirmation on a warning page, then changes the tokens in one transaction that locks
-//! the integration's row, so that double submits and two admins clicking at once yield
-//! one coherent result.
+//! confirmation on a warning page, then runs the rotation use case.
 
-use crate::db::notify::Change;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{IntegrationsPage, PathIds, integration_url};
-use crate::db::{self, integrations::IssuedToken};
-use crate::domain::integration::Owner;
+use crate::app::{self, App, AppError};
+use crate::domain::ids::IntegrationId;
 use crate::domain::rotation::{self, Command};
-use crate::domain::token::{self, TokenSecret};
-use crate::error::{AppError, AppResult};
 use crate::web::current::{Section, Shell};
+use crate::web::error::{WebError, WebResult};
+use crate::web::pages;
+use crate::web::reveal::RevealSealer;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{AppState, client, pages};
 
 #[derive(Template)]
 #[template(path = "integrations/confirm_rotation.html")]
 struct ConfirmPage {
     shell: Shell,
-    title: &'static str,
+    command: Command,
     name: String,
-    paragraphs: Vec<String>,
+    current_hint: String,
+    expiring_hint: String,
+    expiring_left: String,
+    overlap: String,
+    old_token_would_expire_at: String,
     action: String,
     cancel_url: String,
     danger: bool,
+}
+
+impl ConfirmPage {
+    fn title(&self) -> &'static str {
+        match self.command {
+            Command::RotateLater => "Rotate and expire this token later?",
+            Command::RotateNow => "Rotate and expire this token now?",
+            Command::CancelRotation => "Cancel rotation?",
+            Command::ExpireNow => "Expire the old token now?",
+        }
+    }
 }
 
 fn slug(command: Command) -> &'static str {
@@ -38,152 +50,69 @@ fn slug(command: Command) -> &'static str {
     }
 }
 
+/// The warning page of `command`; a command that would be refused sends the user back
+/// to the integration with the reason.
 async fn confirm(
     command: Command,
     page: IntegrationsPage,
-    state: web::Data<AppState>,
-    id: crate::domain::ids::IntegrationId,
-) -> AppResult<HttpResponse> {
-    let integration = super::find(&page, &state, id).await?;
-    let tokens = state.db.run(move |conn| Ok(db::integrations::tokens(conn, id)?)).await?;
-    let now = state.clock.now();
+    app: web::Data<App>,
+    id: IntegrationId,
+) -> WebResult<HttpResponse> {
     let url = integration_url(page.context, id);
-    let hint_of = |wanted: &str| {
-        tokens
-            .iter()
-            .find(|token| token.state == wanted)
-            .map(|token| token::hint(&token.last4))
-            .unwrap_or_else(|| "none".to_owned())
+    let preview = match app::rotation::preview(&app, page.requester(), page.context, id, command).await {
+        Ok(preview) => preview,
+        Err(AppError::Refused(reason)) => {
+            page.me.session.flash(FlashKind::Error, reason)?;
+            return Ok(pages::see_other(&url));
+        }
+        Err(other) => return Err(other.into()),
     };
-    // A confirmation for an action that would be refused sends the user back with the reason.
-    if let Err(refusal) =
-        rotation::plan(&db::integrations::lifecycle(&tokens), command, now, state.config.rotation_overlap)
-    {
-        page.me.session.flash(FlashKind::Error, refusal.to_string())?;
-        return Ok(pages::see_other(&url));
-    }
-    let overlap = rotation::remaining(state.config.rotation_overlap);
-    let (title, paragraphs, danger) = match command {
-        Command::RotateLater => (
-            "Rotate and expire this token later?",
-            vec![
-                "A new token is issued and shown to you once.".to_owned(),
-                format!(
-                    "The current token ({}) keeps working for {overlap}, until {}, then stops at that instant. Update your app with the new token before then.",
-                    hint_of("current"),
-                    pages::format_time(now + state.config.rotation_overlap)
-                ),
-            ],
-            false,
-        ),
-        Command::RotateNow => (
-            "Rotate and expire this token now?",
-            vec![
-                "Every existing token of this integration stops working at once, including an old token still in a rotation. Apps using them lose access until they get the new token.".to_owned(),
-                "A new token is issued and shown to you once. Use this when a token may have been exposed.".to_owned(),
-            ],
-            true,
-        ),
-        Command::CancelRotation => (
-            "Cancel rotation?",
-            vec![format!(
-                "The new token ({}) stops working at once, and the old token ({}) becomes current again, with no expiry.",
-                hint_of("current"),
-                hint_of("expiring")
-            )],
-            false,
-        ),
-        Command::ExpireNow => (
-            "Expire the old token now?",
-            vec![format!(
-                "The old token ({}) stops working at once, instead of in {}. The new token ({}) keeps working.",
-                hint_of("expiring"),
-                tokens
-                    .iter()
-                    .find_map(|token| token.expires_at.filter(|_| token.state == "expiring"))
-                    .map_or_else(String::new, |at| rotation::remaining(at - now)),
-                hint_of("current")
-            )],
-            true,
-        ),
+    let hint = |token: Option<&crate::domain::integration::Token>| {
+        token.map_or_else(|| "none".to_owned(), |t| t.hint())
     };
     pages::render(&ConfirmPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
-        title,
-        name: integration.name,
-        paragraphs,
+        command,
+        name: preview.integration.name.clone(),
+        current_hint: hint(preview.current.as_ref()),
+        expiring_hint: hint(preview.expiring.as_ref()),
+        expiring_left: preview
+            .expiring
+            .as_ref()
+            .and_then(|token| token.expires_at())
+            .map_or_else(String::new, |at| rotation::remaining(at - preview.now)),
+        overlap: rotation::remaining(app.config.rotation_overlap),
+        old_token_would_expire_at: pages::format_time(preview.old_token_would_expire_at),
         action: format!("{url}/{}", slug(command)),
         cancel_url: url,
-        danger,
+        danger: matches!(command, Command::RotateNow | Command::ExpireNow),
     })
 }
 
+/// **Continue**: runs `command`, then reveals the new token (if one was issued) or
+/// returns to the integration.
 async fn act(
     command: Command,
-    req: HttpRequest,
     page: IntegrationsPage,
-    state: web::Data<AppState>,
-    id: crate::domain::ids::IntegrationId,
-) -> AppResult<HttpResponse> {
-    let owner = Owner::of(page.context);
-    let new_token = matches!(command, Command::RotateLater | Command::RotateNow).then(TokenSecret::generate);
-    let issued = new_token
-        .as_ref()
-        .map(|token| IssuedToken { digest: state.digester.digest(token), last4: token.last4().to_owned() });
-    let overlap = state.config.rotation_overlap;
-    let clock = state.clock.clone();
-    let action = match command {
-        Command::RotateLater => "integration.rotate_later",
-        Command::RotateNow => "integration.rotate_now",
-        Command::CancelRotation => "integration.cancel_rotation",
-        Command::ExpireNow => "integration.expire_now",
-    };
-    let event = page.audit(action, client::ip(&req), state.clock.now());
-    let outcome = state
-        .db
-        .transaction(move |conn| {
-            let integration = db::integrations::lock(conn, owner, id)?;
-            // Read the time after taking the lock, so the decision sees what the lock
-            // holder before us left.
-            let now = clock.now();
-            let tokens = db::integrations::tokens(conn, id)?;
-            let plan = match rotation::plan(&db::integrations::lifecycle(&tokens), command, now, overlap) {
-                Ok(plan) => plan,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            db::integrations::apply(conn, id, &plan, issued.as_ref().filter(|_| plan.issue), now)?;
-            db::audit::record(
-                conn,
-                &db::audit::NewEvent {
-                    target_id: Some(id.0),
-                    target_label: Some(integration.name.clone()),
-                    details: serde_json::json!({
-                        "revoked": plan.revoke.len(),
-                        "old_token_expires_at": plan.demote_current.map(|(_, at)| at),
-                        "issued": plan.issue,
-                    }),
-                    occurred_at: now,
-                    ..event
-                },
-            )?;
-            Ok::<_, AppError>(Ok(integration.name))
-        })
-        .await?;
-    // This instance forgets at once; the others hear it through NOTIFY.
-    state.tokens.changed(Change::Integration(id));
+    app: web::Data<App>,
+    sealer: web::Data<RevealSealer>,
+    id: IntegrationId,
+) -> WebResult<HttpResponse> {
     let session = &page.me.session;
     let url = integration_url(page.context, id);
-    let name = match outcome {
-        Ok(name) => name,
-        Err(refusal) => {
-            session.flash(FlashKind::Error, refusal.to_string())?;
+    let rotated = match app::rotation::run(&app, page.requester(), page.context, id, command).await {
+        Ok(rotated) => rotated,
+        Err(AppError::Refused(reason)) => {
+            session.flash(FlashKind::Error, reason)?;
             return Ok(pages::see_other(&url));
         }
+        Err(other) => return Err(WebError::App(other)),
     };
+    let name = rotated.integration.name;
     let message = match command {
         Command::RotateLater => format!(
             "New token issued for “{name}”. The old token expires in {}.",
-            rotation::remaining(state.config.rotation_overlap)
+            rotation::remaining(app.config.rotation_overlap)
         ),
         Command::RotateNow => {
             format!("Every previous token of “{name}” stopped working. A new token was issued.")
@@ -194,87 +123,43 @@ async fn act(
         Command::ExpireNow => "The old token has expired. Only the new token works now.".to_owned(),
     };
     session.flash(FlashKind::Success, message)?;
-    match new_token {
+    match rotated.new_token {
         Some(token) => {
-            state.sealer.stash(session, id, &token)?;
+            sealer.stash(session, id, &token)?;
             Ok(pages::see_other(&format!("{url}/reveal")))
         }
         None => Ok(pages::see_other(&url)),
     }
 }
 
-/// Confirmation of **Rotate and expire this token later**.
-pub async fn confirm_rotate_later(
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    confirm(Command::RotateLater, page, state, path.integration_id).await
+macro_rules! rotation_routes {
+    ($($command:ident: $confirm:ident, $act:ident, $what:literal;)+) => {$(
+        #[doc = concat!("The confirmation of ", $what, ".")]
+        #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
+        pub async fn $confirm(
+            page: IntegrationsPage,
+            app: web::Data<App>,
+            path: web::Path<PathIds>,
+        ) -> WebResult<HttpResponse> {
+            confirm(Command::$command, page, app, path.integration_id).await
+        }
+
+        #[doc = concat!("**Continue** on the confirmation of ", $what, ".")]
+        #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
+        pub async fn $act(
+            page: IntegrationsPage,
+            app: web::Data<App>,
+            sealer: web::Data<RevealSealer>,
+            path: web::Path<PathIds>,
+        ) -> WebResult<HttpResponse> {
+            act(Command::$command, page, app, sealer, path.integration_id).await
+        }
+    )+};
 }
 
-/// **Continue**: rotate, the old token expiring after the overlap.
-pub async fn rotate_later(
-    req: HttpRequest,
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    act(Command::RotateLater, req, page, state, path.integration_id).await
-}
-
-/// Confirmation of **Rotate and expire this token now**.
-pub async fn confirm_rotate_now(
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    confirm(Command::RotateNow, page, state, path.integration_id).await
-}
-
-/// **Continue**: every token stops now; a new one is issued.
-pub async fn rotate_now(
-    req: HttpRequest,
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    act(Command::RotateNow, req, page, state, path.integration_id).await
-}
-
-/// Confirmation of **Cancel rotation**.
-pub async fn confirm_cancel_rotation(
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    confirm(Command::CancelRotation, page, state, path.integration_id).await
-}
-
-/// **Continue**: the new token stops; the old one is current again.
-pub async fn cancel_rotation(
-    req: HttpRequest,
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    act(Command::CancelRotation, req, page, state, path.integration_id).await
-}
-
-/// Confirmation of **Expire Now**.
-pub async fn confirm_expire_now(
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    confirm(Command::ExpireNow, page, state, path.integration_id).await
-}
-
-/// **Continue**: the old token stops now.
-pub async fn expire_now(
-    req: HttpRequest,
-    page: IntegrationsPage,
-    state: web::Data<AppState>,
-    path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    act(Command::ExpireNow, req, page, state, path.integration_id).await
+rotation_routes! {
+    RotateLater: confirm_rotate_later, rotate_later, "**Rotate and expire this token later**";
+    RotateNow: confirm_rotate_now, rotate_now, "**Rotate and expire this token now**";
+    CancelRotation: confirm_cancel_rotation, cancel_rotation, "**Cancel rotation**";
+    ExpireNow: confirm_expire_now, expire_now, "**Expire Now**";
 }

@@ -2,24 +2,23 @@
 //! **Create**) and for editing (→ **Update**). What was typed lives in a session draft
 //! between the steps, so going back keeps it and nothing needs JavaScript.
 
-use crate::db::notify::Change;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::{IntegrationsPage, PathIds, integration_url, list_url};
-use crate::db::{self, integrations::IssuedToken, integrations::NewIntegration};
+use crate::app::{self, App, integrations::Fields};
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::{Description, IntegrationName};
-use crate::domain::scopes::{self, ScopeSet};
-use crate::domain::token::TokenSecret;
-use crate::error::{AppError, AppResult};
+use crate::domain::scopes::ScopeSet;
 use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::error::{WebError, WebResult};
 use crate::web::forms::{FieldErrors, HtmlForm};
+use crate::web::pages;
+use crate::web::reveal::RevealSealer;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{AppState, client, pages};
 
 const DRAFT: &str = "integration_draft";
 
@@ -36,10 +35,10 @@ fn load_draft(session: &Session, key: &str) -> Option<Draft> {
     session.get::<Draft>(DRAFT).ok().flatten().filter(|draft| draft.key == key)
 }
 
-fn save_draft(session: &Session, draft: &Draft) -> AppResult<()> {
+fn save_draft(session: &Session, draft: &Draft) -> WebResult<()> {
     session
         .insert(DRAFT, draft)
-        .map_err(|error| AppError::Internal(anyhow::anyhow!("writing the draft: {error}")))
+        .map_err(|error| WebError::internal(anyhow::anyhow!("writing the draft: {error}")))
 }
 
 /// Which wizard: a new integration in a context, or editing one.
@@ -145,7 +144,7 @@ fn render_details(
     heading: String,
     draft: Draft,
     errors: FieldErrors,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     pages::render_with_status(
         status,
@@ -163,15 +162,15 @@ fn render_details(
 
 fn render_scopes(
     page: &SettingsPage,
-    state: &AppState,
+    app: &App,
     target: Target,
     heading: String,
     draft: &Draft,
     error: Option<String>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let level = crate::domain::integration::Owner::of(page.context).level();
     let chosen = draft.scopes.clone().unwrap_or_default();
-    let areas: Vec<AreaChoice> = state
+    let areas: Vec<AreaChoice> = app
         .catalog
         .for_level(level)
         .into_iter()
@@ -224,7 +223,7 @@ fn parse_details(name: &str, description: &str) -> Result<(IntegrationName, Desc
 const NEW_HEADING: &str = "Create new Integration";
 
 /// Step 1 of creating.
-pub async fn new_details(page: IntegrationsPage) -> AppResult<HttpResponse> {
+pub async fn new_details(page: IntegrationsPage) -> WebResult<HttpResponse> {
     let key = Target::New.key(&page);
     let draft = load_draft(&page.me.session, &key).unwrap_or(Draft { key, ..Draft::default() });
     render_details(&page, Target::New, NEW_HEADING.into(), draft, FieldErrors::default())
@@ -234,7 +233,7 @@ pub async fn new_details(page: IntegrationsPage) -> AppResult<HttpResponse> {
 pub async fn submit_new_details(
     page: IntegrationsPage,
     form: HtmlForm<DetailsForm>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let key = Target::New.key(&page);
     let previous = load_draft(&page.me.session, &key);
     let draft = Draft {
@@ -251,9 +250,9 @@ pub async fn submit_new_details(
 }
 
 /// Step 2 of creating.
-pub async fn new_scopes(page: IntegrationsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn new_scopes(page: IntegrationsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
     match load_draft(&page.me.session, &Target::New.key(&page)) {
-        Some(draft) => render_scopes(&page, &state, Target::New, NEW_HEADING.into(), &draft, None),
+        Some(draft) => render_scopes(&page, &app, Target::New, NEW_HEADING.into(), &draft, None),
         None => Ok(pages::see_other(&Target::New.base(&page))),
     }
 }
@@ -261,12 +260,11 @@ pub async fn new_scopes(page: IntegrationsPage, state: web::Data<AppState>) -> A
 /// **Create** (or **Back**) from step 2: issues the first token and shows it once.
 #[tracing::instrument(skip_all)]
 pub async fn submit_new_scopes(
-    req: HttpRequest,
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
+    sealer: web::Data<RevealSealer>,
     form: HtmlForm<ScopesForm>,
-) -> AppResult<HttpResponse> {
-    let owner = page.owner;
+) -> WebResult<HttpResponse> {
     let session = &page.me.session;
     let Some(mut draft) = load_draft(session, &Target::New.key(&page)) else {
         return Ok(pages::see_other(&Target::New.base(&page)));
@@ -280,45 +278,19 @@ pub async fn submit_new_scopes(
         save_draft(session, &draft)?;
         return Ok(pages::see_other(&Target::New.base(&page)));
     };
-    let scopes = match ScopeSet::parse(&form.0.scopes, &state.catalog, owner.level()) {
+    let scopes = match ScopeSet::parse(&form.0.scopes, &app.catalog, page.owner.level()) {
         Ok(scopes) => scopes,
         Err(message) => {
-            return render_scopes(&page, &state, Target::New, NEW_HEADING.into(), &draft, Some(message));
+            return render_scopes(&page, &app, Target::New, NEW_HEADING.into(), &draft, Some(message));
         }
     };
-
-    let token = TokenSecret::generate();
-    let issued = IssuedToken { digest: state.digester.digest(&token), last4: token.last4().to_owned() };
-    let now = state.clock.now();
-    let new = NewIntegration {
-        owner,
-        name,
-        description,
-        scopes,
-        created_by: page.me.user.id,
-        created_by_label: page.me.user.email.clone(),
-    };
-    let event = page.audit("integration.create", client::ip(&req), now);
-    let integration = state
-        .db
-        .transaction(move |conn| {
-            let integration = db::integrations::create(conn, &new, &issued, now)?;
-            db::audit::record(
-                conn,
-                &db::audit::NewEvent {
-                    target_id: Some(integration.id.0),
-                    target_label: Some(integration.name.clone()),
-                    details: serde_json::json!({ "scopes": new.scopes.names() }),
-                    ..event
-                },
-            )?;
-            Ok::<_, AppError>(integration)
-        })
-        .await?;
+    let created =
+        app::integrations::create(&app, page.requester(), page.context, Fields { name, description, scopes })
+            .await?;
+    let integration = created.integration;
     session.remove(DRAFT);
-    state.sealer.stash(session, integration.id, &token)?;
+    sealer.stash(session, integration.id, &created.token)?;
     session.flash(FlashKind::Success, format!("Integration “{}” created.", integration.name))?;
-    tracing::info!(integration_id = %integration.id, "integration created");
     Ok(pages::see_other(&format!("{}/reveal", integration_url(page.context, integration.id))))
 }
 
@@ -329,16 +301,17 @@ fn edit_heading(name: &str) -> String {
 /// Step 1 of editing.
 pub async fn edit_details(
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let target = Target::Edit(path.integration_id);
-    let integration = super::find(&page, &state, path.integration_id).await?;
+    let integration =
+        app::integrations::find(&app, page.requester(), page.context, path.integration_id).await?;
     let draft = load_draft(&page.me.session, &target.key(&page)).unwrap_or_else(|| Draft {
         key: target.key(&page),
         name: integration.name.clone(),
         description: integration.description.clone(),
-        scopes: Some(integration.scope_names()),
+        scopes: Some(integration.scopes.clone()),
     });
     render_details(&page, target, edit_heading(&integration.name), draft, FieldErrors::default())
 }
@@ -346,18 +319,19 @@ pub async fn edit_details(
 /// **Next** from step 1 of editing.
 pub async fn submit_edit_details(
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
     form: HtmlForm<DetailsForm>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let target = Target::Edit(path.integration_id);
-    let integration = super::find(&page, &state, path.integration_id).await?;
+    let integration =
+        app::integrations::find(&app, page.requester(), page.context, path.integration_id).await?;
     let previous = load_draft(&page.me.session, &target.key(&page));
     let draft = Draft {
         key: target.key(&page),
         name: form.0.name.trim().to_owned(),
         description: form.0.description.trim().to_owned(),
-        scopes: Some(previous.and_then(|draft| draft.scopes).unwrap_or_else(|| integration.scope_names())),
+        scopes: Some(previous.and_then(|draft| draft.scopes).unwrap_or_else(|| integration.scopes.clone())),
     };
     if let Err(errors) = parse_details(&draft.name, &draft.description) {
         return render_details(&page, target, edit_heading(&integration.name), draft, errors);
@@ -369,13 +343,14 @@ pub async fn submit_edit_details(
 /// Step 2 of editing.
 pub async fn edit_scopes(
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     let target = Target::Edit(path.integration_id);
-    let integration = super::find(&page, &state, path.integration_id).await?;
+    let integration =
+        app::integrations::find(&app, page.requester(), page.context, path.integration_id).await?;
     match load_draft(&page.me.session, &target.key(&page)) {
-        Some(draft) => render_scopes(&page, &state, target, edit_heading(&integration.name), &draft, None),
+        Some(draft) => render_scopes(&page, &app, target, edit_heading(&integration.name), &draft, None),
         None => Ok(pages::see_other(&target.base(&page))),
     }
 }
@@ -383,16 +358,14 @@ pub async fn edit_scopes(
 /// **Update** (or **Back**) from step 2 of editing. The token does not change.
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn submit_edit_scopes(
-    req: HttpRequest,
     page: IntegrationsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
     form: HtmlForm<ScopesForm>,
-) -> AppResult<HttpResponse> {
-    let owner = page.owner;
+) -> WebResult<HttpResponse> {
     let id = path.integration_id;
     let target = Target::Edit(id);
-    let integration = super::find(&page, &state, id).await?;
+    let integration = app::integrations::find(&app, page.requester(), page.context, id).await?;
     let session = &page.me.session;
     let Some(mut draft) = load_draft(session, &target.key(&page)) else {
         return Ok(pages::see_other(&target.base(&page)));
@@ -406,12 +379,12 @@ pub async fn submit_edit_scopes(
         save_draft(session, &draft)?;
         return Ok(pages::see_other(&target.base(&page)));
     };
-    let scopes = match ScopeSet::parse(&form.0.scopes, &state.catalog, owner.level()) {
+    let scopes = match ScopeSet::parse(&form.0.scopes, &app.catalog, page.owner.level()) {
         Ok(scopes) => scopes,
         Err(message) => {
             return render_scopes(
                 &page,
-                &state,
+                &app,
                 target,
                 edit_heading(&integration.name),
                 &draft,
@@ -419,38 +392,18 @@ pub async fn submit_edit_scopes(
             );
         }
     };
-
-    let now = state.clock.now();
-    let event = page.audit("integration.update", client::ip(&req), now);
-    let updated_name = name.as_str().to_owned();
-    state
-        .db
-        .transaction(move |conn| {
-            let before = db::integrations::lock(conn, owner, id)?;
-            db::integrations::update(conn, id, &name, &description, &scopes, now)?;
-            let (added, removed) = scopes::diff(&before.scope_names(), scopes.names());
-            db::audit::record(
-                conn,
-                &db::audit::NewEvent {
-                    target_id: Some(id.0),
-                    target_label: Some(name.as_str().to_owned()),
-                    details: serde_json::json!({
-                        "name": { "before": before.name, "after": name.as_str() },
-                        "description_changed": before.description != description.as_str(),
-                        "scopes_added": added,
-                        "scopes_removed": removed,
-                    }),
-                    ..event
-                },
-            )?;
-            Ok::<_, AppError>(())
-        })
-        .await?;
-    state.tokens.changed(Change::Integration(id));
+    let updated = app::integrations::update(
+        &app,
+        page.requester(),
+        page.context,
+        id,
+        Fields { name, description, scopes },
+    )
+    .await?;
     session.remove(DRAFT);
     session.flash(
         FlashKind::Success,
-        format!("Integration “{updated_name}” updated. Its token is unchanged."),
+        format!("Integration “{}” updated. Its token is unchanged.", updated.name),
     )?;
     Ok(pages::see_other(&integration_url(page.context, id)))
 }

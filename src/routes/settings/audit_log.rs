@@ -10,12 +10,12 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::{self, audit::Event, audit::Filter};
-use crate::domain::access::{Action, Context};
+use crate::app::{self, App};
+use crate::domain::audit::{AuditAction, Event};
 use crate::domain::ids::UserId;
-use crate::error::AppResult;
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
-use crate::web::{AppState, pages};
+use crate::web::error::WebResult;
+use crate::web::pages;
 
 /// How many events the page shows; the CSV holds up to [`CSV_LIMIT`].
 const PAGE_LIMIT: i64 = 200;
@@ -75,16 +75,13 @@ struct AuditLogPage {
     limit: i64,
 }
 
-fn filter(page: &SettingsPage, query: &Query) -> Filter {
-    Filter {
-        agency_id: Some(page.agency.id),
-        sub_account_id: match page.context {
-            Context::Agency(_) => None,
-            Context::SubAccount { id, .. } => Some(id),
-        },
-        target_id: query.integration.parse::<Uuid>().ok(),
-        actor_user_id: query.user.parse::<UserId>().ok(),
-        action: Some(query.action.trim().to_owned()).filter(|action| !action.is_empty()),
+impl Query {
+    fn parsed(&self) -> app::audit::Query {
+        app::audit::Query {
+            integration: self.integration.parse::<Uuid>().ok(),
+            user: self.user.parse::<UserId>().ok(),
+            action: AuditAction::parse(self.action.trim()),
+        }
     }
 }
 
@@ -96,23 +93,14 @@ fn details(event: &Event) -> String {
 }
 
 /// The log.
+#[tracing::instrument(skip_all)]
 pub async fn page(
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     query: web::Query<Query>,
-) -> AppResult<HttpResponse> {
-    page.require(Action::ViewAuditLog)?;
-    let filter = filter(&page, &query);
-    let context_filter = filter.clone();
-    let (events, options) = state
-        .db
-        .run(move |conn| {
-            Ok((
-                db::audit::list(conn, &filter, PAGE_LIMIT)?,
-                db::audit::filter_options(conn, &context_filter)?,
-            ))
-        })
-        .await?;
+) -> WebResult<HttpResponse> {
+    let (events, options) =
+        app::audit::events(&app, page.requester(), page.context, query.parsed(), PAGE_LIMIT).await?;
     let choice =
         |value: String, label: String, current: &str| Choice { selected: value == current, value, label };
     let url = section_url(page.context, Section::AuditLog);
@@ -139,7 +127,7 @@ pub async fn page(
         actions: options
             .actions
             .into_iter()
-            .map(|action| choice(action.clone(), action, &query.action))
+            .map(|action| choice(action.as_str().to_owned(), action.as_str().to_owned(), &query.action))
             .collect(),
         filtered: !(query.integration.is_empty() && query.user.is_empty() && query.action.is_empty()),
         limit: PAGE_LIMIT,
@@ -149,7 +137,7 @@ pub async fn page(
                 when: pages::format_time(event.occurred_at),
                 datetime: event.occurred_at.to_rfc3339(),
                 actor: event.actor_label.clone(),
-                action: event.action.clone(),
+                action: event.action.as_str().to_owned(),
                 target: event.target_label.clone().unwrap_or_default(),
                 ip: event.ip.clone().unwrap_or_default(),
                 details: details(event),
@@ -166,20 +154,19 @@ fn field(text: &str) -> String {
 }
 
 /// The same events as CSV.
+#[tracing::instrument(skip_all)]
 pub async fn csv(
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     query: web::Query<Query>,
-) -> AppResult<HttpResponse> {
-    page.require(Action::ViewAuditLog)?;
-    let filter = filter(&page, &query);
-    let events = state.db.run(move |conn| Ok(db::audit::list(conn, &filter, CSV_LIMIT)?)).await?;
+) -> WebResult<HttpResponse> {
+    let events = app::audit::export(&app, page.requester(), page.context, query.parsed(), CSV_LIMIT).await?;
     let mut body = String::from("time,actor,action,target,target_id,ip,details\r\n");
     for event in &events {
         let row = [
             event.occurred_at.to_rfc3339(),
             event.actor_label.clone(),
-            event.action.clone(),
+            event.action.as_str().to_owned(),
             event.target_label.clone().unwrap_or_default(),
             event.target_id.map(|id| id.to_string()).unwrap_or_default(),
             event.ip.clone().unwrap_or_default(),

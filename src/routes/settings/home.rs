@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::db;
+use crate::app::{self, App};
 use crate::domain::access::{Action, Context};
-use crate::error::AppResult;
 use crate::web::current::{SettingsPage, Shell, SignedIn, context_home as context_home_url};
+use crate::web::error::WebResult;
+use crate::web::pages;
 use crate::web::session::SessionExtras as _;
-use crate::web::{AppState, pages};
 
 #[derive(Template)]
 #[template(path = "settings/nothing.html")]
@@ -32,18 +32,15 @@ pub async fn root(session: actix_session::Session) -> HttpResponse {
 
 /// `/settings`: the agency's first open section for its admins; otherwise the first
 /// sub-account the user may enter, or a page saying there is nothing to manage.
-pub async fn agency(me: SignedIn, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+#[tracing::instrument(skip_all)]
+pub async fn agency(me: SignedIn, app: web::Data<App>) -> WebResult<HttpResponse> {
     if me.actor.role.is_agency_level() && me.actor.may(Action::Enter, Context::Agency(me.actor.agency_id)) {
-        let page = SettingsPage::load(me, &state, None).await?;
+        let page = SettingsPage::load(me, &app, None).await?;
         return context_home(&page);
     }
-    let actor = me.actor.clone();
-    let sub_accounts =
-        state.db.run(move |conn| Ok(db::agencies::sub_accounts_of(conn, actor.agency_id)?)).await?;
-    let first = sub_accounts
-        .iter()
-        .map(|sub| Context::SubAccount { id: sub.id, agency_id: sub.agency_id })
-        .find(|&context| me.actor.may(Action::Enter, context));
+    let sub_accounts = app::settings::agency_sub_accounts(&app, &me.actor).await?;
+    let first =
+        sub_accounts.iter().map(|sub| sub.context()).find(|&context| me.actor.may(Action::Enter, context));
     if let Some(context) = first {
         return Ok(pages::see_other(&context_home_url(context)));
     }
@@ -56,11 +53,12 @@ pub async fn agency(me: SignedIn, state: web::Data<AppState>) -> AppResult<HttpR
 }
 
 /// `/locations/{id}/settings`: the sub-account's first open section.
-pub async fn sub_account(page: SettingsPage) -> AppResult<HttpResponse> {
+#[tracing::instrument(skip_all)]
+pub async fn sub_account(page: SettingsPage) -> WebResult<HttpResponse> {
     context_home(&page)
 }
 
-fn context_home(page: &SettingsPage) -> AppResult<HttpResponse> {
+fn context_home(page: &SettingsPage) -> WebResult<HttpResponse> {
     page.require(Action::Enter)?;
     match page.first_section_url() {
         Some(url) => Ok(pages::see_other(&url)),

@@ -1,20 +1,20 @@
 //! `…/team/{user_id}` and `…/my-staff/{user_id}`: Roles & Permissions, sub-accounts,
 //! deactivation and "sign out everywhere" for one person.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{PathIds, allowed, keep_a_team_manager, person_url, team_url, title};
-use crate::db::{self, audit::NewEvent, users::Member};
+use super::{PathIds, person_url, team_url, title};
+use crate::app::{self, App, AppError, AppResult, people::AccessChange};
 use crate::domain::access::Context;
 use crate::domain::ids::SubAccountId;
 use crate::domain::people::{Permissions, Role};
-use crate::error::{AppError, AppResult};
 use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::error::WebResult;
 use crate::web::forms::HtmlForm;
+use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{AppState, client, pages};
 
 /// A role in the select.
 pub struct RoleOption {
@@ -105,25 +105,17 @@ fn toggles(role: Role, p: Permissions) -> Vec<Toggle> {
     }
 }
 
-/// Loads a person the viewer may manage from this page; 404/403 otherwise.
-async fn manageable(page: &SettingsPage, state: &AppState, path: &PathIds) -> AppResult<Member> {
-    let id = path.user_id;
-    let member = state.db.run(move |conn| Ok(db::users::member(conn, id)?)).await?;
-    allowed(page.me.actor.decide_on_person(page.context, &member.person()))?;
-    Ok(member)
-}
-
 /// The edit page.
+#[tracing::instrument(skip_all, fields(user_id = %path.user_id))]
 pub async fn form(
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    let member = manageable(&page, &state, &path).await?;
-    let role = member.user.role();
+) -> WebResult<HttpResponse> {
+    let member = app::people::manageable(&app, page.requester(), page.context, path.user_id).await?;
+    let role = member.user.role;
     let id = member.user.id;
-    let now = state.clock.now();
-    let sessions = state.db.run(move |conn| Ok(db::sessions::count_for_user(conn, id, now)?)).await?;
+    let sessions = app::people::session_count(&app, page.requester(), page.context, id).await?;
     let sub_accounts = matches!(page.context, Context::Agency(_)).then(|| {
         page.sub_accounts
             .iter()
@@ -152,7 +144,7 @@ pub async fn form(
                 selected: option == role,
             })
             .collect(),
-        toggles: toggles(role, member.user.permissions()),
+        toggles: toggles(role, member.user.permissions),
         sub_accounts,
         sessions,
         name: member.user.name,
@@ -177,176 +169,97 @@ pub struct AccessForm {
 /// Saves Roles & Permissions (and sub-accounts, on the Team page).
 #[tracing::instrument(skip_all, fields(user_id = %path.user_id))]
 pub async fn submit(
-    req: HttpRequest,
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
     form: HtmlForm<AccessForm>,
-) -> AppResult<HttpResponse> {
-    let member = manageable(&page, &state, &path).await?;
-    let url = person_url(page.context, member.user.id);
+) -> WebResult<HttpResponse> {
+    let url = person_url(page.context, path.user_id);
     let session = &page.me.session;
     let form = form.0;
-    let Some(role) =
-        Role::from_db(&form.role).filter(|role| page.me.actor.assignable_roles(page.context).contains(role))
-    else {
+    let Some(role) = Role::parse(&form.role) else {
+        // Still a person the viewer may manage? (Otherwise 404/403, not a message.)
+        app::people::manageable(&app, page.requester(), page.context, path.user_id).await?;
         session.flash(FlashKind::Error, "Choose one of the roles offered.")?;
         return Ok(pages::see_other(&url));
     };
-    let before_role = member.user.role();
-    let permissions = if role == before_role {
-        Permissions {
+    let change = AccessChange {
+        role,
+        permissions: Permissions {
             manage_agency_integrations: form.manage_agency_integrations.is_some(),
             manage_sub_account_integrations: form.manage_sub_account_integrations.is_some(),
             manage_team: form.manage_team.is_some(),
             manage_integrations: form.manage_integrations.is_some(),
             manage_staff: form.manage_staff.is_some(),
-        }
-    } else {
-        // A new role starts from that role's defaults; its toggles are shown next.
-        Permissions::defaults(role, false)
-    }
-    .restricted_to(role);
-    let sub_accounts: Option<Vec<SubAccountId>> = match page.context {
-        Context::Agency(_) if role.is_agency_level() => Some(Vec::new()),
-        Context::Agency(_) => {
-            let chosen: Vec<SubAccountId> = page
-                .sub_accounts
-                .iter()
-                .map(|sub| sub.id)
-                .filter(|id| form.sub_accounts.contains(id))
-                .collect();
-            if chosen.is_empty() || chosen.len() != form.sub_accounts.len() {
-                session.flash(
-                    FlashKind::Error,
-                    "Choose at least one of the agency's sub-accounts for an account role.",
-                )?;
-                return Ok(pages::see_other(&url));
-            }
-            Some(chosen)
-        }
-        Context::SubAccount { .. } => None,
+        },
+        sub_accounts: form.sub_accounts,
     };
-
-    let id = member.user.id;
-    let agency = page.agency.id;
-    let event = NewEvent {
-        target_id: Some(id.0),
-        target_label: Some(member.user.email.clone()),
-        details: serde_json::json!({
-            "before": { "role": before_role.as_str(), "permissions": member.user.permissions(), "sub_accounts": member.sub_accounts },
-            "after": { "role": role.as_str(), "permissions": permissions, "sub_accounts": sub_accounts.as_ref().unwrap_or(&member.sub_accounts) },
-        }),
-        ..page.audit("user.update", client::ip(&req), state.clock.now())
-    };
-    let outcome = state
-        .db
-        .transaction(move |conn| {
-            db::users::lock_member(conn, id)?;
-            db::users::set_access(conn, id, agency, role, permissions, sub_accounts.as_deref())?;
-            keep_a_team_manager(conn, agency)?;
-            db::audit::record(conn, &event)?;
-            Ok(())
-        })
-        .await;
-    finish(
-        session,
-        outcome,
-        format!("Changes to {} saved. They apply from their next click.", member.user.name),
-    )?;
+    let outcome = app::people::update_access(&app, page.requester(), page.context, path.user_id, change)
+        .await
+        .map(|member| format!("Changes to {} saved. They apply from their next click.", member.user.name));
+    finish(session, outcome)?;
     Ok(pages::see_other(&url))
 }
 
 /// Flashes the outcome of a change: its success message, or why it was refused.
-fn finish(session: &actix_session::Session, outcome: AppResult<()>, success: String) -> AppResult<()> {
+fn finish(session: &actix_session::Session, outcome: AppResult<String>) -> WebResult<()> {
     match outcome {
-        Ok(()) => session.flash(FlashKind::Success, success),
-        Err(AppError::Refused(message)) => session.flash(FlashKind::Error, message),
-        Err(other) => Err(other),
+        Ok(message) => session.flash(FlashKind::Success, message),
+        Err(AppError::Refused(message) | AppError::Invalid { message, .. }) => {
+            session.flash(FlashKind::Error, message)
+        }
+        Err(other) => Err(other.into()),
     }
 }
 
 /// Deactivates a person: they cannot sign in, and their sessions end at once.
 pub async fn deactivate(
-    req: HttpRequest,
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    set_active(req, page, state, path, false).await
+) -> WebResult<HttpResponse> {
+    set_active(page, app, path, false).await
 }
 
 /// Reactivates a person.
 pub async fn reactivate(
-    req: HttpRequest,
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    set_active(req, page, state, path, true).await
+) -> WebResult<HttpResponse> {
+    set_active(page, app, path, true).await
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %path.user_id, active))]
 async fn set_active(
-    req: HttpRequest,
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
     active: bool,
-) -> AppResult<HttpResponse> {
-    let member = manageable(&page, &state, &path).await?;
-    let id = member.user.id;
-    let agency = page.agency.id;
-    let action = if active { "user.reactivate" } else { "user.deactivate" };
-    let event = NewEvent {
-        target_id: Some(id.0),
-        target_label: Some(member.user.email.clone()),
-        ..page.audit(action, client::ip(&req), state.clock.now())
-    };
-    let outcome = state
-        .db
-        .transaction(move |conn| {
-            db::users::lock_member(conn, id)?;
-            db::users::set_active(conn, id, active)?;
-            if !active {
-                db::sessions::delete_for_user(conn, id)?;
+) -> WebResult<HttpResponse> {
+    let outcome = app::people::set_active(&app, page.requester(), page.context, path.user_id, active)
+        .await
+        .map(|member| {
+            if active {
+                format!("{} is active again and can sign in.", member.user.name)
+            } else {
+                format!("{} is deactivated and signed out everywhere.", member.user.name)
             }
-            keep_a_team_manager(conn, agency)?;
-            db::audit::record(conn, &event)?;
-            Ok(())
-        })
-        .await;
-    let message = if active {
-        format!("{} is active again and can sign in.", member.user.name)
-    } else {
-        format!("{} is deactivated and signed out everywhere.", member.user.name)
-    };
-    finish(&page.me.session, outcome, message)?;
-    Ok(pages::see_other(&person_url(page.context, id)))
+        });
+    finish(&page.me.session, outcome)?;
+    Ok(pages::see_other(&person_url(page.context, path.user_id)))
 }
 
 /// Ends every session of a person.
+#[tracing::instrument(skip_all, fields(user_id = %path.user_id))]
 pub async fn sign_out_everywhere(
-    req: HttpRequest,
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     path: web::Path<PathIds>,
-) -> AppResult<HttpResponse> {
-    let member = manageable(&page, &state, &path).await?;
-    let id = member.user.id;
-    let event = NewEvent {
-        target_id: Some(id.0),
-        target_label: Some(member.user.email.clone()),
-        ..page.audit("user.sign_out_everywhere", client::ip(&req), state.clock.now())
-    };
-    let ended = state
-        .db
-        .transaction(move |conn| {
-            let ended = db::sessions::delete_for_user(conn, id)?;
-            db::audit::record(conn, &event)?;
-            Ok(ended)
-        })
-        .await?;
-    if id == page.me.user.id {
+) -> WebResult<HttpResponse> {
+    let (member, ended) =
+        app::people::sign_out_everywhere(&app, page.requester(), page.context, path.user_id).await?;
+    if member.user.id == page.me.user.id {
         page.me.session.purge();
         return Ok(pages::see_other("/sign-in?signed_out=1"));
     }
@@ -358,5 +271,5 @@ pub async fn sign_out_everywhere(
             if ended == 1 { "session" } else { "sessions" }
         ),
     )?;
-    Ok(pages::see_other(&person_url(page.context, id)))
+    Ok(pages::see_other(&person_url(page.context, member.user.id)))
 }

@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{person_url, team_url, title};
-use crate::db;
-use crate::domain::access::{Action, Context};
-use crate::error::AppResult;
+use crate::app::{self, App};
+use crate::domain::ids::SubAccountId;
 use crate::web::current::{Section, SettingsPage, Shell};
-use crate::web::{AppState, pages};
+use crate::web::error::WebResult;
+use crate::web::pages;
 
 /// One person in the list.
 pub struct Row {
@@ -39,19 +39,11 @@ struct ListPage {
 }
 
 /// The list.
-pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    page.require(Action::ManageTeam)?;
+#[tracing::instrument(skip_all)]
+pub async fn page(page: SettingsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
     let context = page.context;
-    let members = state
-        .db
-        .run(move |conn| {
-            Ok(match context {
-                Context::Agency(agency) => db::users::members_of_agency(conn, agency)?,
-                Context::SubAccount { id, .. } => db::users::staff_of_sub_account(conn, id)?,
-            })
-        })
-        .await?;
-    let names = |ids: &[crate::domain::ids::SubAccountId]| {
+    let members = app::people::list(&app, page.requester(), context).await?;
+    let names = |ids: &[SubAccountId]| {
         let list: Vec<&str> = page
             .sub_accounts
             .iter()
@@ -66,7 +58,7 @@ pub async fn page(page: SettingsPage, state: web::Data<AppState>) -> AppResult<H
             href: person_url(context, member.user.id),
             name: member.user.name.clone(),
             email: member.user.email.clone(),
-            role: member.user.role().label(),
+            role: member.user.role.label(),
             sub_accounts: names(&member.sub_accounts),
             active: member.user.active,
             is_me: member.user.id == page.me.user.id,

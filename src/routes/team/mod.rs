@@ -9,9 +9,8 @@ pub mod new;
 
 use actix_web::web;
 
-use crate::domain::access::{Context, Decision};
+use crate::domain::access::Context;
 use crate::domain::ids::UserId;
-use crate::error::{AppError, AppResult};
 use crate::web::current::{Section, SettingsPage, section_url};
 
 /// Registers the routes under a context prefix.
@@ -50,30 +49,7 @@ pub struct PathIds {
     pub user_id: UserId,
 }
 
-/// Turns an authorization decision into the error a handler returns.
-fn allowed(decision: Decision) -> AppResult<()> {
-    match decision {
-        Decision::Allow => Ok(()),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::NotFound => Err(AppError::NotFound),
-    }
-}
-
 /// The page title of a context's people page.
 fn title(page: &SettingsPage) -> &'static str {
     if page.context.sub_account_id().is_some() { "My Staff" } else { "Team" }
-}
-
-/// "The last team manager" guard, checked inside the transaction after a change (the
-/// dashboard and the API both use it).
-pub fn keep_a_team_manager(
-    conn: &mut diesel::PgConnection,
-    agency: crate::domain::ids::AgencyId,
-) -> AppResult<()> {
-    if crate::db::users::count_team_managers(conn, agency)? == 0 {
-        return Err(AppError::Refused(
-            "This agency needs at least one active team manager. Give another agency admin “Manage team” first.".into(),
-        ));
-    }
-    Ok(())
 }

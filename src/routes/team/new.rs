@@ -3,20 +3,20 @@
 //! with `private-integrations user set-password`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::{person_url, team_url, title};
-use crate::db::{self, audit::NewEvent, users::CreateUserError, users::NewPerson};
+use crate::app::{self, App, AppError, people::Newcomer};
 use crate::domain::access::{Action, Context};
 use crate::domain::ids::SubAccountId;
-use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
-use crate::error::{AppError, AppResult};
+use crate::domain::people::{DisplayName, Email, NewPassword, Role};
 use crate::web::current::{Section, SettingsPage, Shell};
+use crate::web::error::WebResult;
 use crate::web::forms::{FieldErrors, HtmlForm};
+use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{AppState, client, pages};
 
 use super::edit::{RoleOption, SubOption};
 
@@ -49,9 +49,9 @@ pub struct NewForm {
     sub_accounts: Vec<SubAccountId>,
 }
 
-fn render(page: &SettingsPage, input: &NewForm, errors: FieldErrors) -> AppResult<HttpResponse> {
+fn render(page: &SettingsPage, input: &NewForm, errors: FieldErrors) -> WebResult<HttpResponse> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let selected = Role::from_db(&input.role);
+    let selected = Role::parse(&input.role);
     pages::render_with_status(
         status,
         &NewPage {
@@ -88,7 +88,8 @@ fn render(page: &SettingsPage, input: &NewForm, errors: FieldErrors) -> AppResul
 }
 
 /// The form.
-pub async fn form(page: SettingsPage) -> AppResult<HttpResponse> {
+#[tracing::instrument(skip_all)]
+pub async fn form(page: SettingsPage) -> WebResult<HttpResponse> {
     page.require(Action::ManageTeam)?;
     render(&page, &NewForm::default(), FieldErrors::default())
 }
@@ -96,11 +97,10 @@ pub async fn form(page: SettingsPage) -> AppResult<HttpResponse> {
 /// Adds the person.
 #[tracing::instrument(skip_all)]
 pub async fn submit(
-    req: HttpRequest,
     page: SettingsPage,
-    state: web::Data<AppState>,
+    app: web::Data<App>,
     form: HtmlForm<NewForm>,
-) -> AppResult<HttpResponse> {
+) -> WebResult<HttpResponse> {
     page.require(Action::ManageTeam)?;
     let mut input = form.0;
     let mut errors = FieldErrors::default();
@@ -108,66 +108,30 @@ pub async fn submit(
     let email = errors.check("email", Email::parse(&input.email));
     let role = errors.check(
         "role",
-        Role::from_db(&input.role)
+        Role::parse(&input.role)
             .filter(|role| page.me.actor.assignable_roles(page.context).contains(role))
             .ok_or_else(|| "Choose a role.".to_owned()),
     );
+    if let (Context::Agency(_), Some(role)) = (page.context, role)
+        && role.needs_sub_accounts()
+        && !page.sub_accounts.iter().any(|sub| input.sub_accounts.contains(&sub.id))
+    {
+        errors.add("sub_accounts", app::people::ACCOUNT_ROLE_NEEDS_A_SUB_ACCOUNT);
+    }
     let password = errors.check("password", NewPassword::parse(std::mem::take(&mut input.password)));
-    let sub_accounts: Vec<SubAccountId> = match (page.context, role) {
-        (Context::SubAccount { id, .. }, _) => vec![id],
-        (Context::Agency(_), Some(role)) if !role.is_agency_level() => {
-            let chosen: Vec<SubAccountId> = page
-                .sub_accounts
-                .iter()
-                .map(|sub| sub.id)
-                .filter(|id| input.sub_accounts.contains(id))
-                .collect();
-            if chosen.is_empty() {
-                errors.add("sub_accounts", "Choose at least one sub-account for an account role.");
-            }
-            chosen
-        }
-        _ => Vec::new(),
-    };
     let (Some(name), Some(email), Some(role), Some(password), true) =
         (name, email, role, password, errors.is_empty())
     else {
         return render(&page, &input, errors);
     };
-
-    let hash = state.passwords.hash(password).await?;
-    let person = NewPerson {
-        agency_id: page.agency.id,
-        email,
-        name,
-        role,
-        permissions: Permissions::defaults(role, false),
-        sub_accounts,
-    };
-    let event = page.audit("user.create", client::ip(&req), state.clock.now());
-    let now = state.clock.now();
-    let created = state
-        .db
-        .transaction(move |conn| match db::users::create(conn, &person, Some(&hash), now) {
-            Ok(user) => {
-                db::audit::record(
-                    conn,
-                    &NewEvent {
-                        target_id: Some(user.id.0),
-                        target_label: Some(user.email.clone()),
-                        details: serde_json::json!({ "role": role.as_str(), "sub_accounts": person.sub_accounts }),
-                        ..event
-                    },
-                )?;
-                Ok(Some(user))
-            }
-            Err(CreateUserError::EmailTaken) => Ok(None),
-            Err(other) => Err(AppError::Internal(other.into())),
-        })
-        .await?;
-    let Some(user) = created else {
-        errors.add("email", "A user with this email already exists.");
-        return render(&page, &input, errors);
+    let newcomer = Newcomer { name, email, role, password, sub_accounts: input.sub_accounts.clone() };
+    let user = match app::people::create(&app, page.requester(), page.context, newcomer).await {
+        Ok(user) => user,
+        Err(AppError::Invalid { field, message }) => {
+            errors.add(field, message);
+            return render(&page, &input, errors);
+        }
+        Err(other) => return Err(other.into()),
     };
     page.me.session.flash(
         FlashKind::Success,

@@ -43,7 +43,7 @@ pub struct TestApp {
     /// The set-up link printed at start, if the database was empty.
     pub setup_link: Option<String>,
     /// The app's shared state; let go before the app stops (see [`Drop`]).
-    state: Option<private_integrations::web::AppState>,
+    state: Option<private_integrations::app::App>,
     /// The app, served on a thread of its own as in its own process.
     running: Option<Running>,
     /// The database; dropped after the server.
@@ -147,7 +147,7 @@ impl TestApp {
                         return;
                     }
                 };
-                let parts = (app.setup_link.clone(), app.state.clone(), app.handle());
+                let parts = (app.setup_link.clone(), app.app.clone(), app.handle());
                 if ready.send(Ok(parts)).is_err() {
                     return;
                 }
@@ -169,7 +169,7 @@ impl TestApp {
     }
 
     /// The app's shared state, for tests that look behind the scenes.
-    pub fn state(&self) -> &private_integrations::web::AppState {
+    pub fn state(&self) -> &private_integrations::app::App {
         self.state.as_ref().expect("the app is running")
     }
 
@@ -358,7 +358,7 @@ pub mod people {
 /// another agency, with users of every role; all share [`PASSWORD`].
 pub fn seed(conn: &mut PgConnection) -> World {
     let now = Utc::now();
-    let hash = private_integrations::web::passwords::hash_blocking(
+    let hash = private_integrations::app::passwords::hash_blocking(
         &NewPassword::parse(PASSWORD.to_owned()).expect("valid"),
     )
     .expect("hash");
@@ -388,6 +388,22 @@ pub fn seed(conn: &mut PgConnection) -> World {
     add(agency.id, people::USER_A, Role::AccountUser, vec![sub_a.id], false);
     add(other.id, people::OTHER_OWNER, Role::AgencyAdmin, vec![], true);
     World { agency: agency.id, sub_a: sub_a.id, sub_b: sub_b.id, owner }
+}
+
+/// The names of the audit actions recorded for an agency, newest first.
+pub fn actions(app: &TestApp, agency: AgencyId) -> Vec<String> {
+    private_integrations::db::audit::actions_of(&mut app.conn(), agency)
+        .expect("audit")
+        .into_iter()
+        .map(|action| action.as_str().to_owned())
+        .collect()
+}
+
+/// A fresh token, as the app issues them.
+pub fn new_token() -> private_integrations::domain::token::TokenSecret {
+    private_integrations::domain::token::TokenSecret::generate(
+        &mut private_integrations::app::random::OsRandom,
+    )
 }
 
 /// The URL in attribute `attribute` of the first `selector` element of a page.

@@ -8,9 +8,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier 
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
+use super::AppError;
+use super::random;
 use crate::domain::people::NewPassword;
-use crate::domain::random;
-use crate::error::AppError;
 
 fn argon2() -> Argon2<'static> {
     #[expect(clippy::expect_used, reason = "constant parameters, checked by the tests")]
@@ -20,8 +20,7 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes a password into a PHC string. CPU-heavy: call it off the async executor.
 pub fn hash_blocking(password: &NewPassword) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    random::fill(&mut salt);
+    let salt: [u8; 16] = random::bytes();
     let salt = SaltString::encode_b64(&salt).map_err(|error| anyhow::anyhow!("encoding salt: {error}"))?;
     argon2()
         .hash_password(password.expose().as_bytes(), &salt)
@@ -59,7 +58,7 @@ impl Passwords {
     /// Hashes a new password.
     pub async fn hash(&self, password: NewPassword) -> Result<String, AppError> {
         let _permit = self.permits.acquire().await.map_err(|error| AppError::Internal(error.into()))?;
-        actix_web::web::block(move || hash_blocking(&password))
+        tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
             .map_err(|error| AppError::Internal(error.into()))?
             .map_err(AppError::Internal)
@@ -72,7 +71,7 @@ impl Passwords {
         let real = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.decoy.to_string());
         self.verifications.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let matches = actix_web::web::block(move || verify_blocking(&password, &phc))
+        let matches = tokio::task::spawn_blocking(move || verify_blocking(&password, &phc))
             .await
             .map_err(|error| AppError::Internal(error.into()))?;
         Ok(real && matches)

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{self, Database};
+use crate::db;
 use crate::domain::ids::TokenId;
 
 /// When and from where a token was last used.
@@ -32,7 +32,7 @@ impl UsageRecorder {
 
     /// Writes everything pending in one transaction; on failure the records are kept for
     /// the next attempt (unless newer ones replaced them).
-    pub async fn flush(&self, db: &Database) -> Result<usize, crate::error::AppError> {
+    pub async fn flush(&self, app: &super::App) -> super::AppResult<usize> {
         let batch: Vec<(TokenId, DateTime<Utc>, String)> = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending.drain().map(|(token, (at, ip))| (token, at, ip)).collect()
@@ -41,8 +41,8 @@ impl UsageRecorder {
             return Ok(0);
         }
         let written = batch.clone();
-        let outcome = db
-            .transaction(move |conn| {
+        let outcome = app
+            .write(move |conn| {
                 for (token, at, ip) in &written {
                     db::integrations::record_use(conn, *token, *at, ip)?;
                 }

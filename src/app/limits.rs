@@ -8,24 +8,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use actix_web::HttpMessage as _;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// The configured limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Requests per interval per integration.
-    pub burst: u64,
-    /// The burst interval, in milliseconds.
-    pub interval_ms: i64,
-    /// Requests per UTC day per agency or sub-account.
-    pub daily: u64,
-}
+pub use crate::config::RateLimits as Limits;
 
 /// Where a request stands against the limits; becomes the `X-RateLimit-*` headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +27,8 @@ pub struct Standing {
 }
 
 impl Standing {
-    fn headers(self) -> [(&'static str, String); 5] {
+    /// The `X-RateLimit-*` headers of a response.
+    pub fn headers(self) -> [(&'static str, String); 5] {
         [
             ("x-ratelimit-limit-daily", self.limits.daily.to_string()),
             ("x-ratelimit-daily-remaining", self.daily_remaining.to_string()),
@@ -140,24 +127,6 @@ impl RateLimiter {
         let daily = *daily;
         self.standing(burst, daily)
     }
-}
-
-/// Copies the request's [`Standing`] (set when its token was verified) into the
-/// `X-RateLimit-*` headers of the response, errors included.
-pub async fn headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut response = next.call(req).await?;
-    let standing = response.request().extensions().get::<Standing>().copied();
-    if let Some(standing) = standing {
-        for (name, value) in standing.headers() {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response.headers_mut().insert(HeaderName::from_static(name), value);
-            }
-        }
-    }
-    Ok(response)
 }
 
 #[cfg(test)]

@@ -1,0 +1,66 @@
+//! Reading the audit log: an agency's log holds every event of the agency; a
+//! sub-account's only its own. Events outlive the objects they describe.
+
+use uuid::Uuid;
+
+use crate::db::{self, audit::Filter, audit::FilterOptions};
+use crate::domain::access::{Action, Context};
+use crate::domain::audit::AuditAction;
+use crate::domain::audit::Event;
+use crate::domain::ids::UserId;
+
+use super::{App, AppError, AppResult, Requester};
+
+/// What the reader asks to see.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Only events about this integration.
+    pub integration: Option<Uuid>,
+    /// Only events by this person.
+    pub user: Option<UserId>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+}
+
+fn filter_for(context: Context, query: &Query) -> Filter {
+    Filter {
+        agency_id: Some(context.agency_id()),
+        sub_account_id: context.sub_account_id(),
+        target_id: query.integration,
+        actor_user_id: query.user,
+        action: query.action,
+    }
+}
+
+/// The newest events of the context matching the query (at most `limit`), and the
+/// choices of the filter form.
+#[tracing::instrument(skip_all, fields(?context))]
+pub async fn events(
+    app: &App,
+    by: &Requester,
+    context: Context,
+    query: Query,
+    limit: i64,
+) -> AppResult<(Vec<Event>, FilterOptions)> {
+    AppError::check(by.person()?.decide(Action::ViewAuditLog, context))?;
+    let filter = filter_for(context, &query);
+    let scope = filter_for(context, &Query::default());
+    app.read(move |conn| {
+        Ok((db::audit::list(conn, &filter, limit)?, db::audit::filter_options(conn, &scope)?))
+    })
+    .await
+}
+
+/// The events of the context matching the query, for an export (at most `limit`).
+#[tracing::instrument(skip_all, fields(?context))]
+pub async fn export(
+    app: &App,
+    by: &Requester,
+    context: Context,
+    query: Query,
+    limit: i64,
+) -> AppResult<Vec<Event>> {
+    AppError::check(by.person()?.decide(Action::ViewAuditLog, context))?;
+    let filter = filter_for(context, &query);
+    app.read(move |conn| Ok(db::audit::list(conn, &filter, limit)?)).await
+}

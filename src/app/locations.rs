@@ -1,0 +1,100 @@
+//! Agencies and sub-accounts (HighLevel's companies and locations): read and written
+//! through the API by tokens, created by the operator's CLI.
+
+use crate::db::{self, audit::NewEvent};
+use crate::domain::access::TokenDenial;
+use crate::domain::audit::AuditAction;
+use crate::domain::ids::{AgencyId, SubAccountId};
+use crate::domain::people::DisplayName;
+use crate::domain::tenancy::{Agency, SubAccount};
+
+use super::tokens::Change;
+use super::{App, AppResult, Requester};
+
+/// The token's own agency.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn company(app: &App, by: &Requester, id: AgencyId) -> AppResult<Agency> {
+    if !by.caller()?.reaches_company(id) {
+        return Err(TokenDenial::Location.into());
+    }
+    app.read(move |conn| Ok(db::agencies::find(conn, id)?)).await
+}
+
+/// A sub-account within the token's reach; an unknown one is out of reach too.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn location(app: &App, by: &Requester, id: SubAccountId) -> AppResult<SubAccount> {
+    let caller = by.caller()?.clone();
+    let found = app.read(move |conn| Ok(db::agencies::find_sub_account(conn, id).ok())).await?;
+    match found {
+        Some(sub) if caller.reaches_sub_account(sub.id, sub.agency_id) => Ok(sub),
+        _ => Err(TokenDenial::Location.into()),
+    }
+}
+
+/// The sub-accounts a token sees: its agency's, or only its own.
+#[tracing::instrument(skip_all)]
+pub async fn visible(app: &App, by: &Requester) -> AppResult<Vec<SubAccount>> {
+    let caller = by.caller()?.clone();
+    let agency = caller.owner.agency_id;
+    let all = app.read(move |conn| Ok(db::agencies::sub_accounts_of(conn, agency)?)).await?;
+    Ok(all.into_iter().filter(|sub| caller.reaches_sub_account(sub.id, sub.agency_id)).collect())
+}
+
+/// A new sub-account of the token's agency (agency tokens only).
+#[tracing::instrument(skip_all)]
+pub async fn create(app: &App, by: &Requester, name: DisplayName) -> AppResult<SubAccount> {
+    let caller = by.caller()?;
+    if !caller.is_agency_token() {
+        return Err(TokenDenial::Location.into());
+    }
+    let agency = caller.owner.agency_id;
+    let now = app.clock.now();
+    let event = by.event(AuditAction::ApiLocationCreate, agency, None, now);
+    app.write(move |conn| {
+        let sub = db::agencies::create_sub_account(conn, agency, &name, now)?;
+        db::audit::record(
+            conn,
+            &NewEvent { target_id: Some(sub.id.0), target_label: Some(sub.name.clone()), ..event },
+        )?;
+        Ok(sub)
+    })
+    .await
+}
+
+/// Renames a sub-account within the token's reach.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn rename(app: &App, by: &Requester, id: SubAccountId, name: DisplayName) -> AppResult<SubAccount> {
+    let found = location(app, by, id).await?;
+    let event = NewEvent {
+        target_id: Some(found.id.0),
+        target_label: Some(name.as_str().to_owned()),
+        details: serde_json::json!({ "name": { "before": found.name, "after": name.as_str() } }),
+        ..by.event(AuditAction::ApiLocationUpdate, found.agency_id, Some(found.id), app.clock.now())
+    };
+    app.write(move |conn| {
+        db::agencies::rename_sub_account(conn, id, &name)?;
+        db::audit::record(conn, &event)?;
+        Ok(db::agencies::find_sub_account(conn, id)?)
+    })
+    .await
+}
+
+/// Deletes a sub-account within the token's reach, with its memberships and its
+/// integrations (whose tokens stop working).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn delete(app: &App, by: &Requester, id: SubAccountId) -> AppResult<()> {
+    let found = location(app, by, id).await?;
+    let event = NewEvent {
+        target_id: Some(found.id.0),
+        target_label: Some(found.name.clone()),
+        ..by.event(AuditAction::ApiLocationDelete, found.agency_id, None, app.clock.now())
+    };
+    app.write(move |conn| {
+        db::agencies::delete_sub_account(conn, id)?;
+        db::audit::record(conn, &event)?;
+        Ok(())
+    })
+    .await?;
+    app.tokens.changed(Change::Everything);
+    Ok(())
+}

@@ -1,0 +1,445 @@
+//! People: Team (agency) and My Staff (sub-account) for those who manage them, the
+//! `/v2/users` API for tokens, and the operator's CLI. A change of role or permission
+//! applies to the person's very next request, because every request reads them afresh.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+
+use crate::db::{self, audit::NewEvent, users::CreateUserError, users::NewPerson};
+use crate::domain::access::{Action, Context, Placement, TokenDenial};
+use crate::domain::audit::AuditAction;
+use crate::domain::ids::{AgencyId, SubAccountId, UserId};
+use crate::domain::people::{DisplayName, Email, Member, NewPassword, Permissions, Role, User};
+use crate::domain::tenancy::SubAccount;
+
+use super::{App, AppError, AppResult, Requester};
+
+/// The refusal when a change would leave the agency without an active team manager.
+pub const NEEDS_A_TEAM_MANAGER: &str =
+    "This agency needs at least one active team manager. Give another agency admin “Manage team” first.";
+
+/// The refusal when an account role comes without a sub-account on the Team page.
+pub const ACCOUNT_ROLE_NEEDS_A_SUB_ACCOUNT: &str = "Choose at least one sub-account for an account role.";
+
+/// "The last team manager" guard, checked inside the transaction after a change.
+fn keep_a_team_manager(conn: &mut PgConnection, agency: AgencyId) -> AppResult<()> {
+    if db::users::count_team_managers(conn, agency)? == 0 {
+        return Err(AppError::Refused(NEEDS_A_TEAM_MANAGER.into()));
+    }
+    Ok(())
+}
+
+/// The people of a context's Team (everyone of the agency) or My Staff (the people
+/// attached to the sub-account).
+#[tracing::instrument(skip_all, fields(?context))]
+pub async fn list(app: &App, by: &Requester, context: Context) -> AppResult<Vec<Member>> {
+    AppError::check(by.person()?.decide(Action::ManageTeam, context))?;
+    app.read(move |conn| {
+        Ok(match context {
+            Context::Agency(agency) => db::users::members_of_agency(conn, agency)?,
+            Context::SubAccount { id, .. } => db::users::staff_of_sub_account(conn, id)?,
+        })
+    })
+    .await
+}
+
+/// A person the requester may manage from the page of `context`; not found (or
+/// forbidden) otherwise.
+#[tracing::instrument(skip_all, fields(?context, %id))]
+pub async fn manageable(app: &App, by: &Requester, context: Context, id: UserId) -> AppResult<Member> {
+    let actor = by.person()?.clone();
+    let member = app.read(move |conn| Ok(db::users::member(conn, id)?)).await?;
+    AppError::check(actor.decide_on_person(context, &member.person()))?;
+    Ok(member)
+}
+
+/// How many live sessions a person has (shown on their page).
+pub async fn session_count(app: &App, by: &Requester, context: Context, id: UserId) -> AppResult<i64> {
+    manageable(app, by, context, id).await?;
+    let now = app.clock.now();
+    app.read(move |conn| Ok(db::sessions::count_for_user(conn, id, now)?)).await
+}
+
+/// The sub-accounts the requester reaches (for choosing a person's sub-accounts).
+async fn reachable_sub_accounts(app: &App, by: &Requester) -> AppResult<Vec<SubAccount>> {
+    let actor = by.person()?.clone();
+    let agency = actor.agency_id;
+    let all = app.read(move |conn| Ok(db::agencies::sub_accounts_of(conn, agency)?)).await?;
+    Ok(all.into_iter().filter(|sub| actor.reaches(sub.context())).collect())
+}
+
+/// A person to add from Team or My Staff.
+#[derive(Debug)]
+pub struct Newcomer {
+    /// Their name.
+    pub name: DisplayName,
+    /// Their email.
+    pub email: Email,
+    /// Their role.
+    pub role: Role,
+    /// Their initial password, handed over by the manager.
+    pub password: NewPassword,
+    /// The sub-accounts chosen for an account role on the Team page.
+    pub sub_accounts: Vec<SubAccountId>,
+}
+
+/// Whether `role` may be given from the page of `context`.
+fn assignable(by: &Requester, context: Context, role: Role) -> AppResult<()> {
+    if by.person()?.assignable_roles(context).contains(&role) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("role", "Choose one of the roles offered."))
+    }
+}
+
+/// Adds a person with the role's default permissions. On My Staff they join the
+/// sub-account; on Team an account role needs at least one sub-account.
+#[tracing::instrument(skip_all, fields(?context, role = ?newcomer.role))]
+pub async fn create(app: &App, by: &Requester, context: Context, newcomer: Newcomer) -> AppResult<User> {
+    AppError::check(by.person()?.decide(Action::ManageTeam, context))?;
+    assignable(by, context, newcomer.role)?;
+    let sub_accounts = match context {
+        Context::SubAccount { id, .. } => vec![id],
+        Context::Agency(_) if !newcomer.role.needs_sub_accounts() => Vec::new(),
+        Context::Agency(_) => {
+            let reachable = reachable_sub_accounts(app, by).await?;
+            let chosen: Vec<SubAccountId> =
+                reachable.iter().map(|sub| sub.id).filter(|id| newcomer.sub_accounts.contains(id)).collect();
+            if chosen.is_empty() {
+                return Err(AppError::invalid("sub_accounts", ACCOUNT_ROLE_NEEDS_A_SUB_ACCOUNT));
+            }
+            chosen
+        }
+    };
+    let hash = app.passwords.hash(newcomer.password).await?;
+    let person = NewPerson {
+        agency_id: context.agency_id(),
+        email: newcomer.email,
+        name: newcomer.name,
+        role: newcomer.role,
+        permissions: Permissions::defaults(newcomer.role, false),
+        sub_accounts,
+    };
+    let now = app.clock.now();
+    let event = by.event(AuditAction::UserCreate, context.agency_id(), context.sub_account_id(), now);
+    app.write(move |conn| {
+        let user = insert(conn, &person, Some(&hash), now)?;
+        db::audit::record(
+            conn,
+            &NewEvent {
+                target_id: Some(user.id.0),
+                target_label: Some(user.email.clone()),
+                details: serde_json::json!({ "role": person.role.as_str(), "sub_accounts": person.sub_accounts }),
+                ..event
+            },
+        )?;
+        Ok(user)
+    })
+    .await
+}
+
+/// Inserts a person; a taken email is invalid input.
+pub(super) fn insert(
+    conn: &mut PgConnection,
+    person: &NewPerson,
+    hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<User> {
+    match db::users::create(conn, person, hash, now) {
+        Ok(user) => Ok(user),
+        Err(CreateUserError::EmailTaken) => {
+            Err(AppError::invalid("email", "A user with this email already exists."))
+        }
+        Err(CreateUserError::ForeignSubAccount(_)) => Err(AppError::Token(TokenDenial::Location)),
+        Err(CreateUserError::Database(error)) => Err(error.into()),
+    }
+}
+
+/// A change to a person's Roles & Permissions, as submitted.
+#[derive(Debug, Clone)]
+pub struct AccessChange {
+    /// Their role.
+    pub role: Role,
+    /// The toggles as submitted (ignored when the role changes: a new role starts from
+    /// its defaults).
+    pub permissions: Permissions,
+    /// The sub-accounts chosen on the Team page (ignored on My Staff).
+    pub sub_accounts: Vec<SubAccountId>,
+}
+
+/// Saves Roles & Permissions (and sub-accounts, on the Team page).
+#[tracing::instrument(skip_all, fields(?context, %id))]
+pub async fn update_access(
+    app: &App,
+    by: &Requester,
+    context: Context,
+    id: UserId,
+    change: AccessChange,
+) -> AppResult<Member> {
+    let member = manageable(app, by, context, id).await?;
+    assignable(by, context, change.role)?;
+    let role = change.role;
+    let before = member.user.role;
+    let permissions = if role == before { change.permissions } else { Permissions::defaults(role, false) }
+        .restricted_to(role);
+    let sub_accounts: Option<Vec<SubAccountId>> = match context {
+        Context::Agency(_) if !role.needs_sub_accounts() => Some(Vec::new()),
+        Context::Agency(_) => {
+            let reachable = reachable_sub_accounts(app, by).await?;
+            let chosen: Vec<SubAccountId> =
+                reachable.iter().map(|sub| sub.id).filter(|id| change.sub_accounts.contains(id)).collect();
+            if chosen.is_empty() || chosen.len() != change.sub_accounts.len() {
+                return Err(AppError::invalid(
+                    "sub_accounts",
+                    "Choose at least one of the agency's sub-accounts for an account role.",
+                ));
+            }
+            Some(chosen)
+        }
+        Context::SubAccount { .. } => None,
+    };
+    let agency = context.agency_id();
+    let now = app.clock.now();
+    let event = NewEvent {
+        target_id: Some(id.0),
+        target_label: Some(member.user.email.clone()),
+        details: serde_json::json!({
+            "before": { "role": before.as_str(), "permissions": member.user.permissions, "sub_accounts": member.sub_accounts },
+            "after": { "role": role.as_str(), "permissions": permissions, "sub_accounts": sub_accounts.as_ref().unwrap_or(&member.sub_accounts) },
+        }),
+        ..by.event(AuditAction::UserUpdate, agency, context.sub_account_id(), now)
+    };
+    app.write(move |conn| {
+        db::users::lock_member(conn, id)?;
+        db::users::set_access(conn, id, agency, role, permissions, sub_accounts.as_deref())?;
+        keep_a_team_manager(conn, agency)?;
+        db::audit::record(conn, &event)?;
+        Ok(db::users::member(conn, id)?)
+    })
+    .await
+}
+
+/// Deactivates (their sessions end at once) or reactivates a person.
+#[tracing::instrument(skip_all, fields(?context, %id, active))]
+pub async fn set_active(
+    app: &App,
+    by: &Requester,
+    context: Context,
+    id: UserId,
+    active: bool,
+) -> AppResult<Member> {
+    let member = manageable(app, by, context, id).await?;
+    let agency = context.agency_id();
+    let action = if active { AuditAction::UserReactivate } else { AuditAction::UserDeactivate };
+    let event = NewEvent {
+        target_id: Some(id.0),
+        target_label: Some(member.user.email.clone()),
+        ..by.event(action, agency, context.sub_account_id(), app.clock.now())
+    };
+    app.write(move |conn| {
+        db::users::lock_member(conn, id)?;
+        db::users::set_active(conn, id, active)?;
+        if !active {
+            db::sessions::delete_for_user(conn, id)?;
+        }
+        keep_a_team_manager(conn, agency)?;
+        db::audit::record(conn, &event)?;
+        Ok(())
+    })
+    .await?;
+    Ok(member)
+}
+
+/// Ends every session of a person; how many ended.
+#[tracing::instrument(skip_all, fields(?context, %id))]
+pub async fn sign_out_everywhere(
+    app: &App,
+    by: &Requester,
+    context: Context,
+    id: UserId,
+) -> AppResult<(Member, usize)> {
+    let member = manageable(app, by, context, id).await?;
+    let event = NewEvent {
+        target_id: Some(id.0),
+        target_label: Some(member.user.email.clone()),
+        ..by.event(
+            AuditAction::UserSignOutEverywhere,
+            context.agency_id(),
+            context.sub_account_id(),
+            app.clock.now(),
+        )
+    };
+    let ended = app
+        .write(move |conn| {
+            let ended = db::sessions::delete_for_user(conn, id)?;
+            db::audit::record(conn, &event)?;
+            Ok(ended)
+        })
+        .await?;
+    Ok((member, ended))
+}
+
+// ---------------------------------------------------------------------------------------
+// Through a token: `/v2/users`.
+
+/// The people a token sees: its agency's, or its sub-account's staff.
+#[tracing::instrument(skip_all)]
+pub async fn visible_to_token(app: &App, by: &Requester) -> AppResult<Vec<Member>> {
+    let owner = by.caller()?.owner;
+    app.read(move |conn| {
+        Ok(match owner.sub_account_id {
+            None => db::users::members_of_agency(conn, owner.agency_id)?,
+            Some(sub) => db::users::staff_of_sub_account(conn, sub)?,
+        })
+    })
+    .await
+}
+
+/// One person within the token's reach.
+pub async fn reachable_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<Member> {
+    let caller = by.caller()?.clone();
+    let member = app.read(move |conn| Ok(db::users::member(conn, id).ok())).await?;
+    match member {
+        Some(member) if caller.reaches_member(&member) => Ok(member),
+        _ => Err(TokenDenial::Location.into()),
+    }
+}
+
+fn placed(placement: Placement) -> AppError {
+    match placement {
+        Placement::AgencyRoleFromSubAccount => {
+            AppError::invalid("role", "A sub-account's token can only give account roles.")
+        }
+        Placement::NoLocation => {
+            AppError::invalid("locationIds", "An account role needs at least one location.")
+        }
+        Placement::Outside => TokenDenial::Location.into(),
+    }
+}
+
+async fn agency_sub_account_ids(app: &App, agency: AgencyId) -> AppResult<Vec<SubAccountId>> {
+    Ok(app
+        .read(move |conn| Ok(db::agencies::sub_accounts_of(conn, agency)?))
+        .await?
+        .into_iter()
+        .map(|sub| sub.id)
+        .collect())
+}
+
+/// A person to add through the API.
+#[derive(Debug)]
+pub struct ApiNewcomer {
+    /// Their name.
+    pub name: DisplayName,
+    /// Their email.
+    pub email: Email,
+    /// Their role.
+    pub role: Role,
+    /// The locations asked for.
+    pub location_ids: Option<Vec<SubAccountId>>,
+    /// An initial password, if any.
+    pub password: Option<NewPassword>,
+}
+
+/// Adds a person through a token. People written through a token receive no permission.
+#[tracing::instrument(skip_all, fields(role = ?newcomer.role))]
+pub async fn create_by_token(app: &App, by: &Requester, newcomer: ApiNewcomer) -> AppResult<Member> {
+    let caller = by.caller()?.clone();
+    let subs = agency_sub_account_ids(app, caller.owner.agency_id).await?;
+    let sub_accounts =
+        caller.placement(newcomer.role, newcomer.location_ids.as_deref(), &subs).map_err(placed)?;
+    let hash = match newcomer.password {
+        Some(password) => Some(app.passwords.hash(password).await?),
+        None => None,
+    };
+    let person = NewPerson {
+        agency_id: caller.owner.agency_id,
+        email: newcomer.email,
+        name: newcomer.name,
+        role: newcomer.role,
+        // No escalation through a token: no permission at all.
+        permissions: Permissions::default(),
+        sub_accounts,
+    };
+    let now = app.clock.now();
+    let event =
+        by.event(AuditAction::ApiUserCreate, caller.owner.agency_id, caller.owner.sub_account_id, now);
+    app.write(move |conn| {
+        let user = insert(conn, &person, hash.as_deref(), now)?;
+        db::audit::record(
+            conn,
+            &NewEvent { target_id: Some(user.id.0), target_label: Some(user.email.clone()), ..event },
+        )?;
+        Ok(db::users::member(conn, user.id)?)
+    })
+    .await
+}
+
+/// A change to a person through the API; absent fields stay as they are.
+#[derive(Debug, Default)]
+pub struct ApiChange {
+    /// A new name.
+    pub name: Option<DisplayName>,
+    /// A new role.
+    pub role: Option<Role>,
+    /// New locations.
+    pub location_ids: Option<Vec<SubAccountId>>,
+}
+
+/// Changes a person's name, role and locations through a token. A new role starts with
+/// no permission; the same role keeps what a person granted. The agency keeps a team
+/// manager.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiChange) -> AppResult<Member> {
+    let caller = by.caller()?.clone();
+    let member = reachable_by_token(app, by, id).await?;
+    let before = member.user.role;
+    let role = change.role.unwrap_or(before);
+    let subs = agency_sub_account_ids(app, caller.owner.agency_id).await?;
+    let locations = change.location_ids.clone().unwrap_or_else(|| member.sub_accounts.clone());
+    let sub_accounts = caller.placement(role, Some(&locations), &subs).map_err(placed)?;
+    let permissions = if role == before { member.user.permissions } else { Permissions::default() };
+    let agency = caller.owner.agency_id;
+    let event = NewEvent {
+        target_id: Some(id.0),
+        target_label: Some(member.user.email.clone()),
+        details: serde_json::json!({
+            "before": { "role": before.as_str(), "sub_accounts": member.sub_accounts },
+            "after": { "role": role.as_str(), "sub_accounts": sub_accounts },
+        }),
+        ..by.event(AuditAction::ApiUserUpdate, agency, caller.owner.sub_account_id, app.clock.now())
+    };
+    let name = change.name;
+    app.write(move |conn| {
+        db::users::lock_member(conn, id)?;
+        if let Some(name) = &name {
+            db::users::rename(conn, id, name)?;
+        }
+        db::users::set_access(conn, id, agency, role, permissions, Some(&sub_accounts))?;
+        keep_a_team_manager(conn, agency)?;
+        db::audit::record(conn, &event)?;
+        Ok(db::users::member(conn, id)?)
+    })
+    .await
+}
+
+/// Removes a person through a token (never the last team manager).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn delete_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<()> {
+    let caller = by.caller()?.clone();
+    let member = reachable_by_token(app, by, id).await?;
+    let agency = caller.owner.agency_id;
+    let event = NewEvent {
+        target_id: Some(id.0),
+        target_label: Some(member.user.email.clone()),
+        ..by.event(AuditAction::ApiUserDelete, agency, caller.owner.sub_account_id, app.clock.now())
+    };
+    app.write(move |conn| {
+        db::users::lock_member(conn, id)?;
+        db::users::delete(conn, id)?;
+        keep_a_team_manager(conn, agency)?;
+        db::audit::record(conn, &event)?;
+        Ok(())
+    })
+    .await
+}

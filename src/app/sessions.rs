@@ -1,0 +1,78 @@
+//! Server-side sessions (revocable, in PostgreSQL) and the per-request read of who is
+//! signed in. Keys arrive here already digested: the cookie's key never reaches the
+//! database.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{self, sessions::SessionWrite};
+use crate::domain::ids::UserId;
+use crate::domain::people::Member;
+
+/// What a session holds, as written.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The signed-in user, if any.
+    pub user_id: Option<UserId>,
+    /// The session's state (a JSON object of JSON-encoded strings).
+    pub state: serde_json::Value,
+    /// When it lapses unless used again.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<Stored> for SessionWrite {
+    fn from(stored: Stored) -> Self {
+        Self { user_id: stored.user_id, state: stored.state, expires_at: stored.expires_at }
+    }
+}
+
+use super::{App, AppResult};
+
+/// The state of a live session: not idle-expired, not past its absolute lifetime.
+pub async fn load(app: &App, key_digest: Vec<u8>) -> AppResult<Option<serde_json::Value>> {
+    let now = app.clock.now();
+    let absolute = chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX);
+    let created_after = now - absolute;
+    app.read(move |conn| Ok(db::sessions::load(conn, &key_digest, now, created_after)?)).await
+}
+
+/// Stores a new session.
+pub async fn insert(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult<()> {
+    let now = app.clock.now();
+    let write = SessionWrite::from(stored);
+    app.write(move |conn| Ok(db::sessions::insert(conn, &key_digest, &write, now)?)).await
+}
+
+/// Replaces a session's state; `false` if the session no longer exists.
+pub async fn update(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult<bool> {
+    let write = SessionWrite::from(stored);
+    app.write(move |conn| Ok(db::sessions::update(conn, &key_digest, &write)?)).await
+}
+
+/// Extends a session's idle deadline.
+pub async fn touch(app: &App, key_digest: Vec<u8>, expires_at: DateTime<Utc>) -> AppResult<()> {
+    app.write(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at)?)).await
+}
+
+/// Ends one session.
+pub async fn delete(app: &App, key_digest: Vec<u8>) -> AppResult<()> {
+    app.write(move |conn| Ok(db::sessions::delete(conn, &key_digest)?)).await
+}
+
+/// The active person a session names, read fresh on every request so that a change of
+/// role or permission, or a deactivation, applies to their very next request.
+pub async fn signed_in(app: &App, user: UserId) -> AppResult<Option<Member>> {
+    app.read(move |conn| Ok(db::users::active_member(conn, user)?)).await
+}
+
+/// Removes sessions and sign-in failures that can no longer matter; how many.
+pub async fn sweep(app: &App) -> AppResult<usize> {
+    let now = app.clock.now();
+    let absolute = chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX);
+    let window = chrono::Duration::minutes(super::auth::THROTTLE_WINDOW_MINUTES);
+    app.write(move |conn| {
+        let sessions = db::sessions::delete_stale(conn, now, now - absolute)?;
+        let failures = db::sign_in::delete_before(conn, now - window)?;
+        Ok(sessions + failures)
+    })
+    .await
+}
