@@ -53,6 +53,7 @@ fn authenticated(req: &HttpRequest, app: &App) -> bool {
     responses((status = 200, body = Introspection), (status = 401, description = "Wrong or missing resource-server secret")),
     security(("resource_server" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn introspect(
     req: HttpRequest,
     app: web::Data<App>,

@@ -52,6 +52,7 @@ impl Modify for Security {
 }
 
 /// Serves the document.
+#[tracing::instrument(skip_all)]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

@@ -52,6 +52,7 @@ pub struct TokenInfo {
     responses((status = 200, body = TokenInfo), (status = 401, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn token_info(caller: Caller) -> HttpResponse {
     let verified = caller.verified;
     let token = verified.caller;
@@ -103,6 +104,7 @@ pub struct CompanyResponse {
     responses((status = 200, body = CompanyResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn company(
     caller: Caller,
     app: web::Data<App>,
@@ -155,6 +157,7 @@ impl From<SubAccount> for Location {
     responses((status = 200, body = LocationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn location(
     caller: Caller,
     app: web::Data<App>,
@@ -198,6 +201,7 @@ impl Paging {
     responses((status = 200, body = LocationList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn search_locations(
     caller: Caller,
     app: web::Data<App>,
@@ -260,6 +264,7 @@ impl From<Member> for ApiUser {
     responses((status = 200, body = UserList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn users(
     caller: Caller,
     app: web::Data<App>,
@@ -279,6 +284,7 @@ pub async fn users(
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn user(caller: Caller, app: web::Data<App>, path: web::Path<String>) -> ApiResult<HttpResponse> {
     require(&caller, &app, "users.readonly")?;
     let id: UserId = parse(&path)?;

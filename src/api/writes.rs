@@ -42,6 +42,7 @@ pub struct Succeeded {
     responses((status = 201, body = LocationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn create_location(
     caller: Caller,
     app: web::Data<App>,
@@ -65,6 +66,7 @@ pub async fn create_location(
     responses((status = 200, body = LocationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn update_location(
     caller: Caller,
     app: web::Data<App>,
@@ -88,6 +90,7 @@ pub async fn update_location(
     responses((status = 200, body = Succeeded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn delete_location(
     caller: Caller,
     app: web::Data<App>,
@@ -130,6 +133,7 @@ fn parse_role(text: &str) -> ApiResult<Role> {
     responses((status = 201, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn create_user(
     caller: Caller,
     app: web::Data<App>,
@@ -161,6 +165,7 @@ pub async fn create_user(
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn update_user(
     caller: Caller,
     app: web::Data<App>,
@@ -191,6 +196,7 @@ pub async fn update_user(
     responses((status = 200, body = Succeeded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(skip_all)]
 pub async fn delete_user(
     caller: Caller,
     app: web::Data<App>,

@@ -93,6 +93,7 @@ fn setup_digest(token: &str) -> Vec<u8> {
 
 /// On an installation without any agency, issues the one-time set-up link (replacing
 /// any earlier one).
+#[tracing::instrument(skip_all)]
 pub async fn issue_setup_link(app: &App) -> AppResult<Option<String>> {
     let now = app.clock.now();
     let public_url = app.config.public_url.clone();
@@ -108,6 +109,7 @@ pub async fn issue_setup_link(app: &App) -> AppResult<Option<String>> {
 }
 
 /// Whether `token` is the live set-up link.
+#[tracing::instrument(skip_all)]
 pub async fn setup_link_is_valid(app: &App, token: &str) -> AppResult<bool> {
     let digest = setup_digest(token);
     app.read(move |conn| Ok(db::setup::is_valid(conn, &digest)?)).await

@@ -70,6 +70,7 @@ pub async fn detail(app: &App, by: &Requester, context: Context, id: Integration
 }
 
 /// One live integration of the context; not found for anyone else's.
+#[tracing::instrument(skip_all)]
 pub async fn find(app: &App, by: &Requester, context: Context, id: IntegrationId) -> AppResult<Integration> {
     allowed(by, context)?;
     let owner = Owner::of(context);

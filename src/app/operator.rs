@@ -14,12 +14,14 @@ fn unknown_agency(agency: AgencyId) -> AppError {
 }
 
 /// A new agency.
+#[tracing::instrument(skip_all)]
 pub async fn create_agency(app: &App, name: DisplayName) -> AppResult<Agency> {
     let now = app.clock.now();
     app.write(move |conn| Ok(db::agencies::create(conn, &name, now)?)).await
 }
 
 /// A new sub-account of an agency.
+#[tracing::instrument(skip_all)]
 pub async fn create_sub_account(app: &App, agency: AgencyId, name: DisplayName) -> AppResult<SubAccount> {
     let now = app.clock.now();
     app.write(move |conn| {
@@ -88,6 +90,7 @@ fn insert(
 }
 
 /// Adds a person with a password.
+#[tracing::instrument(skip_all)]
 pub async fn create_user(app: &App, newcomer: Newcomer, password: NewPassword) -> AppResult<User> {
     check_attachments(newcomer.role, &newcomer.sub_accounts)?;
     let hash = app.passwords.hash(password).await?;
@@ -96,6 +99,7 @@ pub async fn create_user(app: &App, newcomer: Newcomer, password: NewPassword) -
 }
 
 /// Sets a person's password.
+#[tracing::instrument(skip_all)]
 pub async fn set_password(app: &App, email: Email, password: NewPassword) -> AppResult<()> {
     let hash = app.passwords.hash(password).await?;
     app.write(move |conn| {
@@ -112,6 +116,7 @@ pub type DemoPerson = (&'static str, &'static str, Role, Option<usize>);
 
 /// Seeds a demo agency with its sub-accounts and people, all or nothing; refused if its
 /// first person exists already. The people's passwords are given in the same order.
+#[tracing::instrument(skip_all)]
 pub async fn seed_demo(
     app: &App,
     agency_name: DisplayName,

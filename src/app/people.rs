@@ -54,6 +54,7 @@ pub async fn manageable(app: &App, by: &Requester, context: Context, id: UserId)
 }
 
 /// How many live sessions a person has (shown on their page).
+#[tracing::instrument(skip_all)]
 pub async fn session_count(app: &App, by: &Requester, context: Context, id: UserId) -> AppResult<i64> {
     manageable(app, by, context, id).await?;
     let now = app.clock.now();
@@ -296,6 +297,7 @@ pub async fn visible_to_token(app: &App, by: &Requester) -> AppResult<Vec<Member
 }
 
 /// One person within the token's reach.
+#[tracing::instrument(skip_all)]
 pub async fn reachable_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<Member> {
     let caller = by.caller()?.clone();
     let member = app.read(move |conn| Ok(db::users::member(conn, id).ok())).await?;

@@ -28,6 +28,7 @@ impl From<Stored> for SessionWrite {
 use super::{App, AppResult};
 
 /// The state of a live session: not idle-expired, not past its absolute lifetime.
+#[tracing::instrument(skip_all)]
 pub async fn load(app: &App, key_digest: Vec<u8>) -> AppResult<Option<serde_json::Value>> {
     let now = app.clock.now();
     let absolute = chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX);
@@ -36,6 +37,7 @@ pub async fn load(app: &App, key_digest: Vec<u8>) -> AppResult<Option<serde_json
 }
 
 /// Stores a new session.
+#[tracing::instrument(skip_all)]
 pub async fn insert(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult<()> {
     let now = app.clock.now();
     let write = SessionWrite::from(stored);
@@ -43,28 +45,33 @@ pub async fn insert(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult
 }
 
 /// Replaces a session's state; `false` if the session no longer exists.
+#[tracing::instrument(skip_all)]
 pub async fn update(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult<bool> {
     let write = SessionWrite::from(stored);
     app.write(move |conn| Ok(db::sessions::update(conn, &key_digest, &write)?)).await
 }
 
 /// Extends a session's idle deadline.
+#[tracing::instrument(skip_all)]
 pub async fn touch(app: &App, key_digest: Vec<u8>, expires_at: DateTime<Utc>) -> AppResult<()> {
     app.write(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at)?)).await
 }
 
 /// Ends one session.
+#[tracing::instrument(skip_all)]
 pub async fn delete(app: &App, key_digest: Vec<u8>) -> AppResult<()> {
     app.write(move |conn| Ok(db::sessions::delete(conn, &key_digest)?)).await
 }
 
 /// The active person a session names, read fresh on every request so that a change of
 /// role or permission, or a deactivation, applies to their very next request.
+#[tracing::instrument(skip_all)]
 pub async fn signed_in(app: &App, user: UserId) -> AppResult<Option<Member>> {
     app.read(move |conn| Ok(db::users::active_member(conn, user)?)).await
 }
 
 /// Removes sessions and sign-in failures that can no longer matter; how many.
+#[tracing::instrument(skip_all)]
 pub async fn sweep(app: &App) -> AppResult<usize> {
     let now = app.clock.now();
     let absolute = chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX);

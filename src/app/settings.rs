@@ -65,6 +65,7 @@ pub async fn place(app: &App, actor: &Actor, wanted: Option<SubAccountId>) -> Ap
 }
 
 /// Every sub-account of the person's agency (for the landing page's choice).
+#[tracing::instrument(skip_all)]
 pub async fn agency_sub_accounts(app: &App, actor: &Actor) -> AppResult<Vec<SubAccount>> {
     let agency_id = actor.agency_id;
     app.read(move |conn| Ok(db::agencies::sub_accounts_of(conn, agency_id)?)).await

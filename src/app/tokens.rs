@@ -111,6 +111,7 @@ pub async fn verify(app: &App, presented: &str) -> Result<Verified, Rejected> {
 /// An API call's authentication: [`verify`], then its last use noted (in memory) and
 /// its rate limits counted. The [`Standing`] comes back whether or not a limit is
 /// exceeded, for the `X-RateLimit-*` headers.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<(Verified, Standing), Rejected> {
     let verified = verify(app, presented).await?;
     let now = app.clock.now();

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use crate::app::App;
 
 /// `GET /healthz`: the process is up and serving.
+#[tracing::instrument(skip_all)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
 }
@@ -22,6 +23,7 @@ pub async fn readyz(app: web::Data<App>) -> HttpResponse {
 }
 
 /// `GET /metrics`: Prometheus text exposition.
+#[tracing::instrument(skip_all)]
 pub async fn metrics(app: web::Data<App>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(app.metrics.render())
 }

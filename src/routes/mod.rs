@@ -32,6 +32,7 @@ pub fn dashboard(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every unknown dashboard URL: the styled 404 page.
+#[tracing::instrument(skip_all)]
 pub async fn not_found() -> crate::web::error::WebResult<actix_web::HttpResponse> {
     Err(crate::app::AppError::NotFound.into())
 }

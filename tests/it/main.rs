@@ -19,3 +19,4 @@ mod shell;
 mod sign_in;
 mod startup;
 mod team;
+mod use_cases;

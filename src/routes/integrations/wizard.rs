@@ -223,6 +223,7 @@ fn parse_details(name: &str, description: &str) -> Result<(IntegrationName, Desc
 const NEW_HEADING: &str = "Create new Integration";
 
 /// Step 1 of creating.
+#[tracing::instrument(skip_all)]
 pub async fn new_details(page: IntegrationsPage) -> WebResult<HttpResponse> {
     let key = Target::New.key(&page);
     let draft = load_draft(&page.me.session, &key).unwrap_or(Draft { key, ..Draft::default() });
@@ -230,6 +231,7 @@ pub async fn new_details(page: IntegrationsPage) -> WebResult<HttpResponse> {
 }
 
 /// **Next** from step 1 of creating.
+#[tracing::instrument(skip_all)]
 pub async fn submit_new_details(
     page: IntegrationsPage,
     form: HtmlForm<DetailsForm>,
@@ -250,6 +252,7 @@ pub async fn submit_new_details(
 }
 
 /// Step 2 of creating.
+#[tracing::instrument(skip_all)]
 pub async fn new_scopes(page: IntegrationsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
     match load_draft(&page.me.session, &Target::New.key(&page)) {
         Some(draft) => render_scopes(&page, &app, Target::New, NEW_HEADING.into(), &draft, None),
@@ -299,6 +302,7 @@ fn edit_heading(name: &str) -> String {
 }
 
 /// Step 1 of editing.
+#[tracing::instrument(skip_all)]
 pub async fn edit_details(
     page: IntegrationsPage,
     app: web::Data<App>,
@@ -317,6 +321,7 @@ pub async fn edit_details(
 }
 
 /// **Next** from step 1 of editing.
+#[tracing::instrument(skip_all)]
 pub async fn submit_edit_details(
     page: IntegrationsPage,
     app: web::Data<App>,
@@ -341,6 +346,7 @@ pub async fn submit_edit_details(
 }
 
 /// Step 2 of editing.
+#[tracing::instrument(skip_all)]
 pub async fn edit_scopes(
     page: IntegrationsPage,
     app: web::Data<App>,

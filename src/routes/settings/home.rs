@@ -26,6 +26,7 @@ struct NoAccessPage {
 }
 
 /// `/`: the Settings when signed in, the sign-in page otherwise.
+#[tracing::instrument(skip_all)]
 pub async fn root(session: actix_session::Session) -> HttpResponse {
     if session.user_id().is_some() { pages::see_other("/settings") } else { pages::see_other("/sign-in") }
 }

@@ -213,6 +213,7 @@ fn finish(session: &actix_session::Session, outcome: AppResult<String>) -> WebRe
 }
 
 /// Deactivates a person: they cannot sign in, and their sessions end at once.
+#[tracing::instrument(skip_all)]
 pub async fn deactivate(
     page: SettingsPage,
     app: web::Data<App>,
@@ -222,6 +223,7 @@ pub async fn deactivate(
 }
 
 /// Reactivates a person.
+#[tracing::instrument(skip_all)]
 pub async fn reactivate(
     page: SettingsPage,
     app: web::Data<App>,

@@ -1,0 +1,86 @@
+//! The token cache across instances: LISTEN/NOTIFY invalidation and the flush after a
+//! reconnect.
+
+use super::*;
+
+/// Waits until `app`'s token cache has applied more than `seen` changes (notifications
+/// from other instances included); the count it reached. The bound is generous: it only
+/// turns a lost notification into a failure instead of a hang.
+async fn cache_changes_after(app: &TestApp, seen: u64) -> u64 {
+    let mut changes = app.state().tokens.applied_changes();
+    let reached =
+        tokio::time::timeout(std::time::Duration::from_secs(30), changes.wait_for(|count| *count > seen))
+            .await
+            .expect("the change notification arrives")
+            .expect("the cache is alive");
+    *reached
+}
+
+#[tokio::test]
+async fn a_change_on_one_instance_reaches_another_instances_cache() {
+    let first = TestApp::spawn().await;
+    seed(&mut first.conn());
+    let second = TestApp::spawn_with(crate::support::Options {
+        env: vec![],
+        database: None,
+        database_url: Some(first.db.url()),
+    })
+    .await;
+    // The second instance listens once its listener has flushed the cache on connecting.
+    let listening = cache_changes_after(&second, 0).await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) =
+        create_integration(&first, AGENCY, "CRM", &["users.readonly", "locations.readonly"]).await;
+    let api = Api::new(&second);
+    // Warm the second instance's cache.
+    assert_eq!(api.get("/v2/locations/search", Some(&token)).await.0, 200);
+    assert_eq!(api.get("/v2/locations/search", Some(&token)).await.0, 200);
+
+    // A scope edit on the first instance applies on the second as soon as it hears of it.
+    first.get(&format!("{detail}/edit")).await;
+    first.post_form(&format!("{detail}/edit"), &[("name", "CRM"), ("description", "")]).await;
+    first.get(&format!("{detail}/edit/scopes")).await;
+    first
+        .post_form(&format!("{detail}/edit/scopes"), &[("scopes", "users.readonly"), ("step", "save")])
+        .await;
+    let edited = cache_changes_after(&second, listening).await;
+    assert_eq!(api.get("/v2/locations/search", Some(&token)).await.0, 403);
+
+    // A revocation on the first instance applies on the second.
+    assert_eq!(api.get("/v2/users/", Some(&token)).await.0, 200);
+    first.get(&format!("{detail}/rotate-now")).await;
+    first.post_form(&format!("{detail}/rotate-now"), &[]).await;
+    cache_changes_after(&second, edited).await;
+    assert_eq!(api.get("/v2/users/", Some(&token)).await.0, 401);
+}
+
+#[tokio::test]
+async fn after_the_listener_reconnects_the_cache_is_flushed() {
+    let proxy = crate::support::proxy::Proxy::start().await;
+    let first = TestApp::spawn().await;
+    seed(&mut first.conn());
+    let second = TestApp::spawn_with(crate::support::Options {
+        env: vec![],
+        database: None,
+        database_url: Some(proxy.url(&first.db.name)),
+    })
+    .await;
+    let listening = cache_changes_after(&second, 0).await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) = create_integration(&first, AGENCY, "CRM", &["users.readonly"]).await;
+    let api = Api::new(&second);
+    assert_eq!(api.get("/v2/users/", Some(&token)).await.0, 200);
+
+    // The second instance's connections drop; the notification of this revocation is lost.
+    proxy.cut();
+    first.get(&format!("{detail}/rotate-now")).await;
+    first.post_form(&format!("{detail}/rotate-now"), &[]).await;
+    proxy.restore();
+    // The listener notices, reconnects and flushes everything it may have missed.
+    cache_changes_after(&second, listening).await;
+    assert_eq!(
+        api.get("/v2/users/", Some(&token)).await.0,
+        401,
+        "the reconnecting listener flushed the cache"
+    );
+}

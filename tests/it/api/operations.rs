@@ -1,0 +1,126 @@
+//! Last use in batches, graceful shutdown, the OpenAPI document and metrics.
+
+use super::*;
+
+#[tokio::test]
+async fn last_use_is_recorded_in_batches_and_shown() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+    Api::new(&app).get("/v2/users/", Some(&token)).await;
+    assert!(app.get(AGENCY).await.text("tbody tr").contains("Never used"), "nothing written per request");
+    let written = app.state().usage.flush(app.state()).await.expect("flush");
+    assert_eq!(written, 1);
+    let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
+    assert!(row.contains("Mar 1, 2026, 09:00 UTC from 127.0.0.1"), "{row}");
+    assert!(app.get(AGENCY).await.text("tbody tr").contains("from 127.0.0.1"));
+}
+
+#[tokio::test]
+async fn graceful_shutdown_writes_the_pending_last_uses() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (detail, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+
+    // A second instance on the same database, which we stop ourselves.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let url = app.db.url();
+    let config = private_integrations::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "WORKERS" => Some("1".to_owned()),
+        _ => None,
+    })
+    .expect("config");
+    // The same clock as the first instance: its sweeper must agree on what is stale.
+    let clock = app.clock.clone();
+    let instance = private_integrations::startup::Application::build_with_listener(config, clock, listener)
+        .await
+        .expect("starts");
+    let handle = instance.handle();
+    let running = tokio::spawn(instance.run_until_stopped());
+    let status = reqwest::Client::new()
+        .get(format!("{address}/v2/users/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("call")
+        .status();
+    assert_eq!(status, 200);
+    handle.stop(true).await;
+    running.await.expect("joined").expect("served");
+    let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
+    assert!(row.contains("from 127.0.0.1"), "{row}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let document: serde_json::Value =
+        reqwest::get(format!("{}/openapi.json", app.address)).await.expect("get").json().await.expect("json");
+    assert!(document["openapi"].as_str().expect("version").starts_with("3."));
+    let mut operations: Vec<String> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().expect("item").keys().map(move |method| format!("{method} {path}"))
+        })
+        .collect();
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "delete /v2/locations/{location_id}",
+            "delete /v2/users/{user_id}",
+            "get /v2/companies/{company_id}",
+            "get /v2/locations/search",
+            "get /v2/locations/{location_id}",
+            "get /v2/oauth/token-info",
+            "get /v2/users/",
+            "get /v2/users/{user_id}",
+            "post /oauth/introspect",
+            "post /v2/locations",
+            "post /v2/users",
+            "put /v2/locations/{location_id}",
+            "put /v2/users/{user_id}",
+        ]
+    );
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let location = &document["paths"]["/v2/locations/{location_id}"]["get"];
+    assert!(location["description"].as_str().expect("description").contains("locations.readonly"));
+    assert!(document["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+    let api = Api::new(&app);
+    api.get("/v2/users/", Some(&token)).await;
+    api.get("/v2/users/", Some(&token)).await;
+    api.get("/v2/users/", Some("pit-0000000000000000000000000000000000000000000000")).await;
+    let unknown = crate::support::new_token().expose().to_owned();
+    api.get("/v2/users/", Some(&unknown)).await;
+    // The unknown digest is cached too: the second attempt needs no lookup.
+    api.get("/v2/users/", Some(&unknown)).await;
+    let response = reqwest::get(format!("{}/metrics", app.address)).await.expect("metrics");
+    assert!(
+        response.headers()["content-type"].to_str().expect("type").starts_with("text/plain; version=0.0.4")
+    );
+    let text = response.text().await.expect("body");
+    for line in [
+        "pi_token_verifications_total{result=\"accepted\"} 2",
+        "pi_token_verifications_total{result=\"rejected\"} 2",
+        "pi_token_cache_lookups_total{result=\"hit\"} 2",
+        "pi_token_cache_lookups_total{result=\"miss\"} 2",
+        "pi_rate_limited_total 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+    }
+    assert!(text.contains("pi_http_responses_total{class=\"2xx\"}"));
+}
