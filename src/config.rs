@@ -37,8 +37,16 @@ pub struct Config {
     /// Whether the app is served over TLS (derived from `PUBLIC_URL`): secure cookies
     /// with a `__Host-` name, and HSTS.
     pub tls: bool,
-    /// Server secret (`SECRET_KEY`): keys token digests and signs session cookies.
+    /// Server secret (`SECRET_KEY`): keys token digests, seals tokens awaiting their
+    /// reveal, signs device and CSRF cookies.
     pub secret_key: Option<SecretString>,
+    /// Earlier server secrets (`PREVIOUS_SECRET_KEYS`, comma-separated), still accepted so
+    /// that rotating `SECRET_KEY` invalidates no token or session; token digests are
+    /// rewritten under the current key on use.
+    pub previous_secret_keys: Vec<SecretString>,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, comma-separated
+    /// CIDRs such as `10.0.0.0/8`); otherwise the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Idle session timeout (`SESSION_IDLE_MINUTES`, default 120).
     pub session_idle: Duration,
     /// Absolute session lifetime (`SESSION_ABSOLUTE_HOURS`, default 12).
@@ -111,6 +119,44 @@ impl Config {
             }
             key => key.map(SecretString::from),
         };
+        let previous_secret_keys = get("PREVIOUS_SECRET_KEYS")
+            .map(|keys| {
+                keys.split(',')
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(|key| {
+                        if key.len() < 32 {
+                            Err(ConfigError::new(
+                                "PREVIOUS_SECRET_KEYS",
+                                "each key must be at least 32 characters",
+                            ))
+                        } else {
+                            Ok(SecretString::from(key.to_owned()))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let trusted_proxies = get("TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|cidr| !cidr.is_empty())
+                    .map(|cidr| {
+                        cidr.parse::<ipnet::IpNet>()
+                            .or_else(|_| cidr.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                            .map_err(|_| {
+                                ConfigError::new(
+                                    "TRUSTED_PROXIES",
+                                    format!("expected CIDRs such as 10.0.0.0/8 or addresses, got {cidr:?}"),
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let session_idle = Duration::from_secs(60 * positive(&get, "SESSION_IDLE_MINUTES", 120)?);
         let session_absolute = Duration::from_secs(3600 * positive(&get, "SESSION_ABSOLUTE_HOURS", 12)?);
         let pool_size = u32::try_from(positive(&get, "DATABASE_POOL_SIZE", 10)?)
@@ -152,6 +198,8 @@ impl Config {
             public_url,
             tls,
             secret_key,
+            previous_secret_keys,
+            trusted_proxies,
             session_idle,
             session_absolute,
             pool_size,
@@ -237,6 +285,21 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_and_previous_keys_are_lists() {
+        let config = config(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+            (
+                "PREVIOUS_SECRET_KEYS",
+                "an old secret key that is long enough!, another old secret that is long enough too",
+            ),
+        ])
+        .expect("valid");
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(config.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().expect("ip")));
+        assert_eq!(config.previous_secret_keys.len(), 2);
+    }
+
+    #[test]
     fn https_public_url_turns_on_tls_and_drops_the_trailing_slash() {
         let config = config(&[("PUBLIC_URL", "https://pi.example.com/")]).expect("valid");
         assert_eq!(config.public_url, "https://pi.example.com");
@@ -251,6 +314,8 @@ mod tests {
             (&[("PUBLIC_URL", "https://x.example/app")][..], "PUBLIC_URL"),
             (&[("SECRET_KEY", "short")][..], "SECRET_KEY"),
             (&[("SESSION_IDLE_MINUTES", "0")][..], "SESSION_IDLE_MINUTES"),
+            (&[("TRUSTED_PROXIES", "10.0.0.0/8, nonsense")][..], "TRUSTED_PROXIES"),
+            (&[("PREVIOUS_SECRET_KEYS", "short")][..], "PREVIOUS_SECRET_KEYS"),
         ] {
             let error = config(vars).expect_err("must be rejected").to_string();
             assert!(error.starts_with(variable), "{error}");

@@ -13,16 +13,12 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App as HttpApp, HttpServer, web};
 use anyhow::Context as _;
-use secrecy::ExposeSecret as _;
-use sha2::{Digest as _, Sha512};
 
 use crate::app::{self, App};
 use crate::clock::SharedClock;
 use crate::config::{BODY_LIMIT, Config};
 use crate::db::{self, Database};
-use crate::domain::token::TokenDigester;
 use crate::routes;
-use crate::web::reveal::RevealSealer;
 use crate::web::session::PgSessionStore;
 use crate::web::{error_pages, security};
 
@@ -70,9 +66,13 @@ impl Application {
         let passwords =
             tokio::task::spawn_blocking(move || app::passwords::Passwords::new(parallelism)).await??;
         let catalog = Arc::new(config.load_catalog()?);
-        let secret = config.secret_key.as_ref().map(|secret| secret.expose_secret().to_owned());
-        let digester = TokenDigester::new(secret.as_deref());
-        let sealer = RevealSealer::new(secret.as_deref());
+        warn_without_a_secret_key(&config);
+        let secrets = installation_secrets(&db, clock.now()).await?;
+        let keys = app::keys::Keys::new(
+            config.secret_key.as_ref(),
+            &config.previous_secret_keys,
+            secrets.cookie_key,
+        );
         let limiter = match &config.redis_url {
             Some(url) => app::limits::RateLimiter::with_redis(config.rate_limits, url).await?,
             None => app::limits::RateLimiter::new(config.rate_limits),
@@ -86,7 +86,7 @@ impl Application {
             clock,
             passwords,
             catalog,
-            digester,
+            keys,
             tokens,
             limiter,
             metrics: Arc::default(),
@@ -96,7 +96,7 @@ impl Application {
             .await
             .map_err(|error| anyhow::anyhow!("checking for an agency: {error}"))?;
         let tasks = vec![spawn_sweeper(app.clone()), spawn_usage_flusher(app.clone())];
-        let server = serve(app.clone(), sealer, tcp)?;
+        let server = serve(app.clone(), Key::from(&secrets.session_key), tcp)?;
         Ok(Self { server, port, setup_link, app, background: Background { tasks, listener } })
     }
 
@@ -150,13 +150,19 @@ impl Application {
 /// a listener or background work. The database must be prepared already.
 pub async fn operator_app(config: Config) -> anyhow::Result<App> {
     let passwords = tokio::task::spawn_blocking(|| app::passwords::Passwords::new(1)).await??;
-    let secret = config.secret_key.as_ref().map(|secret| secret.expose_secret().to_owned());
+    let db = Database::new(&config.database_url, 2);
+    let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+    let secrets = installation_secrets(&db, clock.now()).await?;
     Ok(App {
-        db: Database::new(&config.database_url, 2),
-        clock: Arc::new(crate::clock::SystemClock),
+        db,
+        clock,
         passwords,
         catalog: Arc::new(config.load_catalog()?),
-        digester: TokenDigester::new(secret.as_deref()),
+        keys: app::keys::Keys::new(
+            config.secret_key.as_ref(),
+            &config.previous_secret_keys,
+            secrets.cookie_key,
+        ),
         tokens: app::tokens::TokenCache::new(),
         limiter: app::limits::RateLimiter::new(config.rate_limits),
         metrics: Arc::default(),
@@ -197,16 +203,48 @@ fn spawn_sweeper(app: App) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The key that signs session cookies. The session's security rests on its 190-bit
-/// random key stored server-side; signing with `SECRET_KEY` adds tamper evidence.
-fn cookie_key(config: &Config) -> Key {
-    let secret = config.secret_key.as_ref().map_or("", |secret| secret.expose_secret());
-    let digest = Sha512::digest(format!("private-integrations session cookie\0{secret}"));
-    Key::from(digest.as_slice())
+/// Without `SECRET_KEY`, token digests are plain SHA-256 and a reveal only works on the
+/// instance that issued the token: fine to try things out, not for production.
+fn warn_without_a_secret_key(config: &Config) {
+    if config.secret_key.is_none() {
+        tracing::warn!(
+            "SECRET_KEY is not set. Token digests are plain SHA-256 (a copy of the database is enough to check \
+             guesses offline), and a new token can be revealed only by the instance that issued it. Set \
+             SECRET_KEY (at least 32 characters, e.g. `openssl rand -base64 48`) in production."
+        );
+        eprintln!("WARNING: SECRET_KEY is not set; do not run this configuration in production.");
+    }
 }
 
-fn serve(app: App, sealer: RevealSealer, listener: TcpListener) -> anyhow::Result<Server> {
-    let key = cookie_key(&app.config);
+/// The secrets the installation keeps for itself.
+struct InstallationSecrets {
+    /// Signs the session cookie (whatever `SECRET_KEY` is, so rotating it signs nobody out).
+    session_key: Vec<u8>,
+    /// Signs the device and CSRF cookies when no `SECRET_KEY` is set.
+    cookie_key: Vec<u8>,
+}
+
+async fn installation_secrets(
+    db: &Database,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<InstallationSecrets> {
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get()?;
+        let session_key = db::secrets::get_or_create(
+            &mut conn,
+            "session_cookie_key",
+            || app::random::bytes::<64>().to_vec(),
+            now,
+        )?;
+        let cookie_key =
+            db::secrets::get_or_create(&mut conn, "cookie_key", || app::random::bytes::<32>().to_vec(), now)?;
+        anyhow::Ok(InstallationSecrets { session_key, cookie_key })
+    })
+    .await?
+}
+
+fn serve(app: App, key: Key, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = app.config.workers;
     let server = HttpServer::new(move || {
         let config = &app.config;
@@ -228,7 +266,6 @@ fn serve(app: App, sealer: RevealSealer, listener: TcpListener) -> anyhow::Resul
             .build();
         HttpApp::new()
             .app_data(web::Data::new(app.clone()))
-            .app_data(web::Data::new(sealer.clone()))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(web::FormConfig::default().limit(BODY_LIMIT))
             .app_data(web::JsonConfig::default().limit(BODY_LIMIT))

@@ -50,11 +50,12 @@ impl FromRequest for Caller {
                 tokens::authenticate(&app, presented, &ip).await.map_err(|rejected| match rejected {
                     Rejected::Malformed => ApiError::unauthorized("The token is malformed"),
                     Rejected::Invalid => ApiError::unauthorized("The token is invalid, revoked or expired"),
+                    Rejected::TooMany(seconds) => ApiError::too_many(seconds),
                     Rejected::Failed(error) => ApiError::from(error),
                 })?;
             req.extensions_mut().insert(standing);
             if standing.exceeded {
-                return Err(ApiError::TOO_MANY);
+                return Err(ApiError::too_many(standing.retry_after));
             }
             let requester = Requester::token(verified.caller.clone(), ip);
             Ok(Self { verified, requester })

@@ -63,22 +63,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ApiError {
     status: StatusCode,
     message: Cow<'static, str>,
+    /// For a 429: seconds until a request would be accepted (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// No usable token: missing, malformed, bad checksum, unknown, revoked, expired, or
     /// its integration deleted.
     pub const fn unauthorized(message: &'static str) -> Self {
-        Self { status: StatusCode::UNAUTHORIZED, message: Cow::Borrowed(message) }
+        Self { status: StatusCode::UNAUTHORIZED, message: Cow::Borrowed(message), retry_after: None }
     }
 
     /// Invalid input: 422 with what to fix.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, message: Cow::Owned(message.into()) }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: Cow::Owned(message.into()),
+            retry_after: None,
+        }
     }
 
     const fn fixed(status: StatusCode, message: &'static str) -> Self {
-        Self { status, message: Cow::Borrowed(message) }
+        Self { status, message: Cow::Borrowed(message), retry_after: None }
     }
 
     /// The token lacks the endpoint's scope.
@@ -88,6 +94,9 @@ impl ApiError {
     pub const LOCATION: Self =
         Self::fixed(StatusCode::FORBIDDEN, "The token does not have access to this location");
 
+    /// The person is, or would become, an admin.
+    pub const ADMINS: Self = Self::fixed(StatusCode::FORBIDDEN, "The token cannot manage admins");
+
     /// No such resource (within reach).
     pub const NOT_FOUND: Self = Self::fixed(StatusCode::NOT_FOUND, "Not found");
 
@@ -95,8 +104,14 @@ impl ApiError {
     pub const UNAVAILABLE: Self =
         Self::fixed(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable");
 
-    /// Over a rate limit.
-    pub const TOO_MANY: Self = Self::fixed(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+    /// Over a rate limit; try again after `seconds`.
+    pub const fn too_many(seconds: u64) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: Cow::Borrowed("Too many requests"),
+            retry_after: Some(seconds),
+        }
+    }
 
     /// Anything unexpected (logged).
     pub const INTERNAL: Self = Self::fixed(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
@@ -122,6 +137,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
         response.json(ErrorBody { status_code: self.status.as_u16(), message: self.message.to_string() })
     }
 }
@@ -132,6 +150,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound => Self::NOT_FOUND,
             AppError::Token(TokenDenial::Scope(_)) => Self::SCOPE,
             AppError::Token(TokenDenial::Location) | AppError::Forbidden => Self::LOCATION,
+            AppError::Token(TokenDenial::Admins) => Self::ADMINS,
             AppError::Invalid { field, message } => Self::invalid(format!("{field}: {message}")),
             AppError::Refused(message) => Self::invalid(message),
             AppError::Unavailable(cause) => {

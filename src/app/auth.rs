@@ -1,52 +1,112 @@
 //! Signing in, and the one-time set-up of a new installation.
 //!
 //! A wrong email and a wrong password get the same answer and cost the same work (an
-//! unknown email is verified against a decoy hash). After repeated failures for one
-//! email or from one address, attempts are refused for a while without checking the
-//! password at all.
+//! unknown email is verified against a decoy hash). Guessing is throttled (the policy is
+//! in `SECURITY.md`), and each attempt takes its slot before its password is checked, so
+//! parallel attempts are counted one after another:
+//!
+//! - 5 attempts for one email from one address within 15 minutes;
+//! - 20 attempts from one address, whatever the emails;
+//! - 20 attempts for one email from all addresses — except from a browser that signed in
+//!   as that person before (it holds a signed *device cookie*), so that an attacker
+//!   spreading guesses over many addresses cannot lock the real user out.
+//!
+//! Refused attempts are told how long to wait; the password is not checked at all then.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
 use crate::db::{self, audit::NewEvent, users::NewPerson};
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::UserId;
 use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role, User};
 
+use super::keys::Purpose;
 use super::{App, AppError, AppResult, random};
 
-/// How far back failures count.
+/// How far back attempts count.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
-/// Failures for one email within the window before sign-in is refused.
-pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
-/// Failures from one IP address within the window before sign-in is refused.
-pub const MAX_FAILURES_PER_IP: i64 = 20;
+/// Attempts for one email from one address within the window.
+pub const MAX_ATTEMPTS_PER_EMAIL_AND_ADDRESS: i64 = 5;
+/// Attempts from one address within the window, whatever the emails.
+pub const MAX_ATTEMPTS_PER_ADDRESS: i64 = 20;
+/// Attempts for one email from every address within the window, for browsers without
+/// that person's device cookie.
+pub const MAX_ATTEMPTS_PER_EMAIL: i64 = 20;
+/// How long a device cookie is honoured.
+pub const DEVICE_DAYS: i64 = 180;
+/// How long a printed set-up link works.
+pub const SETUP_LINK_HOURS: i64 = 24;
 
 /// How a sign-in attempt ended.
 #[derive(Debug)]
 pub enum SignIn {
-    /// The credentials are right: this person signs in.
-    SignedIn(User),
+    /// The credentials are right: this person signs in, and their browser gets this
+    /// device cookie.
+    SignedIn {
+        /// The person.
+        user: User,
+        /// The signed value of their new device cookie.
+        device: String,
+    },
     /// Wrong email or password (never told apart).
     Refused,
-    /// Too many recent failures for this email or from this address.
-    Throttled,
+    /// Too many recent attempts; try again after this many seconds.
+    Throttled(u64),
 }
 
-/// Checks credentials typed on the sign-in page, from `ip`.
+/// The person a device cookie vouches for, if it is genuine and recent.
+fn device_of(app: &App, cookie: Option<&str>, now: DateTime<Utc>) -> Option<UserId> {
+    let value = app.keys.verify(Purpose::Device, cookie?)?;
+    let (user, issued) = value.split_once(':')?;
+    let issued = DateTime::<Utc>::from_timestamp(issued.parse().ok()?, 0)?;
+    (now - issued < Duration::days(DEVICE_DAYS)).then(|| user.parse().ok()).flatten()
+}
+
+/// A device cookie for `user`, signed.
+fn device_for(app: &App, user: UserId, now: DateTime<Utc>) -> String {
+    app.keys.sign(Purpose::Device, &format!("{user}:{}", now.timestamp()))
+}
+
+/// Checks credentials typed on the sign-in page, from `ip`, by a browser holding
+/// `device` (its device cookie, if any).
 #[tracing::instrument(skip_all)]
-pub async fn sign_in(app: &App, email: Email, password: String, ip: String) -> AppResult<SignIn> {
-    let since = app.clock.now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (lookup_email, lookup_ip) = (email.clone(), ip.clone());
-    let (failures, found) = app
-        .read(move |conn| {
-            let failures = db::sign_in::recent_failures(conn, lookup_email.as_str(), &lookup_ip, since)?;
-            Ok((failures, db::users::find_by_email(conn, &lookup_email)?))
+pub async fn sign_in(
+    app: &App,
+    email: Email,
+    password: String,
+    ip: String,
+    device: Option<&str>,
+) -> AppResult<SignIn> {
+    let now = app.clock.now();
+    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let lookup = email.clone();
+    let found = app.read(move |conn| Ok(db::users::find_by_email(conn, &lookup)?)).await?;
+    let known_device = device_of(app, device, now)
+        .is_some_and(|user| found.as_ref().is_some_and(|(found, _)| found.id == user));
+    let (slot_email, slot_ip) = (email.clone(), ip.clone());
+    let slot = app
+        .write(move |conn| {
+            db::sign_in::lock(conn, slot_email.as_str(), &slot_ip)?;
+            let counts = db::sign_in::counts(conn, slot_email.as_str(), &slot_ip, since)?;
+            let over = counts.email_and_address >= MAX_ATTEMPTS_PER_EMAIL_AND_ADDRESS
+                || counts.address >= MAX_ATTEMPTS_PER_ADDRESS
+                || (!known_device && counts.email >= MAX_ATTEMPTS_PER_EMAIL);
+            if over {
+                let frees =
+                    counts.oldest.map_or(now, |oldest| oldest + Duration::minutes(THROTTLE_WINDOW_MINUTES));
+                return Ok(Err(u64::try_from((frees - now).num_seconds()).unwrap_or(0).max(1)));
+            }
+            Ok(Ok(db::sign_in::start(conn, slot_email.as_str(), &slot_ip, now)?))
         })
         .await?;
-    if failures.0 >= MAX_FAILURES_PER_EMAIL || failures.1 >= MAX_FAILURES_PER_IP {
-        tracing::warn!(%ip, "sign-in throttled");
-        return Ok(SignIn::Throttled);
-    }
+    let attempt = match slot {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(%ip, "sign-in throttled");
+            return Ok(SignIn::Throttled(wait));
+        }
+    };
     let agency_id = found.as_ref().map(|(user, _)| user.agency_id);
     let usable = found.filter(|(user, _)| user.active);
     let hash = usable.as_ref().and_then(|(_, hash)| hash.clone());
@@ -67,16 +127,17 @@ pub async fn sign_in(app: &App, email: Email, password: String, ip: String) -> A
             })
             .await?;
             tracing::info!(user_id = %user.id, "signed in");
-            Ok(SignIn::SignedIn(user))
+            let device = device_for(app, user.id, now);
+            Ok(SignIn::SignedIn { user, device })
         }
         None => {
             let event = NewEvent {
                 agency_id,
-                ip: Some(ip.clone()),
+                ip: Some(ip),
                 ..NewEvent::new(AuditAction::SignInFailed, email.as_str(), now)
             };
             app.write(move |conn| {
-                db::sign_in::record_failure(conn, email.as_str(), &ip, now)?;
+                db::sign_in::failed(conn, attempt)?;
                 db::audit::record(conn, &event)?;
                 Ok(())
             })
@@ -108,11 +169,12 @@ pub async fn issue_setup_link(app: &App) -> AppResult<Option<String>> {
     .await
 }
 
-/// Whether `token` is the live set-up link.
+/// Whether `token` is the live set-up link (printed within the last 24 hours).
 #[tracing::instrument(skip_all)]
 pub async fn setup_link_is_valid(app: &App, token: &str) -> AppResult<bool> {
     let digest = setup_digest(token);
-    app.read(move |conn| Ok(db::setup::is_valid(conn, &digest)?)).await
+    let printed_after = app.clock.now() - Duration::hours(SETUP_LINK_HOURS);
+    app.read(move |conn| Ok(db::setup::is_valid(conn, &digest, printed_after)?)).await
 }
 
 /// What the set-up page asks for.
@@ -132,13 +194,18 @@ pub struct Setup {
 /// link dies with it. Not found if the link is not (or no longer) valid.
 #[tracing::instrument(skip_all)]
 pub async fn set_up(app: &App, token: &str, setup: Setup, ip: String) -> AppResult<User> {
+    // The link is checked before any password is hashed: a wrong link costs nothing.
+    if !setup_link_is_valid(app, token).await? {
+        return Err(AppError::NotFound);
+    }
     let password_hash = app.passwords.hash(setup.password).await?;
     let now = app.clock.now();
+    let printed_after = now - Duration::hours(SETUP_LINK_HOURS);
     let digest = setup_digest(token);
     let user = app
         .read(move |conn| {
             conn.build_transaction().serializable().run(|conn| {
-                if !db::setup::consume(conn, &digest)? || db::agencies::any_exists(conn)? {
+                if !db::setup::consume(conn, &digest, printed_after)? || db::agencies::any_exists(conn)? {
                     return Err(AppError::NotFound);
                 }
                 let agency = db::agencies::create(conn, &setup.agency_name, now)?;

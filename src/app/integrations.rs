@@ -7,7 +7,6 @@ use crate::domain::audit::AuditAction;
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::{Description, Integration, IntegrationName, Overview, Owner, Token};
 use crate::domain::scopes::{self, ScopeSet};
-use crate::domain::token::TokenSecret;
 
 use super::tokens::Change;
 use super::{App, AppError, AppResult, Requester};
@@ -88,12 +87,12 @@ pub struct Fields {
     pub scopes: ScopeSet,
 }
 
-/// A new integration and its first token, in clear for its one reveal.
+/// A new integration; its first token awaits its one reveal.
 pub struct Created {
     /// The integration.
     pub integration: Integration,
-    /// Its token.
-    pub token: TokenSecret,
+    /// The reveal of its token (see [`super::reveals::take`]).
+    pub reveal: uuid::Uuid,
 }
 
 /// Creates an integration in `context` with its first token.
@@ -117,9 +116,12 @@ pub async fn create(app: &App, by: &Requester, context: Context, fields: Fields)
         created_by_label: email,
     };
     let event = by.event(AuditAction::IntegrationCreate, owner.agency_id, owner.sub_account_id, now);
-    let integration = app
+    let keys = app.keys.clone();
+    let user = actor.id;
+    let (integration, reveal) = app
         .write(move |conn| {
             let integration = db::integrations::create(conn, &new, &issued, now)?;
+            let reveal = super::reveals::stash(conn, &keys, (user, integration.id), &token, now)?;
             db::audit::record(
                 conn,
                 &db::audit::NewEvent {
@@ -129,11 +131,11 @@ pub async fn create(app: &App, by: &Requester, context: Context, fields: Fields)
                     ..event
                 },
             )?;
-            Ok(integration)
+            Ok((integration, reveal))
         })
         .await?;
     tracing::info!(integration_id = %integration.id, "integration created");
-    Ok(Created { integration, token })
+    Ok(Created { integration, reveal })
 }
 
 /// Replaces an integration's name, description and scopes. Its tokens do not change;

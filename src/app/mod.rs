@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod integrations;
+pub mod keys;
 pub mod labs;
 pub mod limits;
 pub mod locations;
@@ -19,6 +20,7 @@ pub mod operator;
 pub mod passwords;
 pub mod people;
 pub mod random;
+pub mod reveals;
 pub mod rotation;
 pub mod sessions;
 pub mod settings;
@@ -39,7 +41,6 @@ use crate::domain::access::{Actor, TokenActor};
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::scopes::Catalog;
-use crate::domain::token::TokenDigester;
 use crate::metrics::Metrics;
 
 /// The services every use case may need, shared by all workers of an instance.
@@ -55,8 +56,8 @@ pub struct App {
     pub passwords: passwords::Passwords,
     /// The scope catalog.
     pub catalog: Arc<Catalog>,
-    /// Token digests.
-    pub digester: TokenDigester,
+    /// The keys derived from `SECRET_KEY` (token digests, sealing, cookie signatures).
+    pub keys: keys::Keys,
     /// The token cache of this instance.
     pub tokens: tokens::TokenCache,
     /// API rate limits.

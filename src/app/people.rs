@@ -21,7 +21,9 @@ pub const NEEDS_A_TEAM_MANAGER: &str =
 /// The refusal when an account role comes without a sub-account on the Team page.
 pub const ACCOUNT_ROLE_NEEDS_A_SUB_ACCOUNT: &str = "Choose at least one sub-account for an account role.";
 
-/// "The last team manager" guard, checked inside the transaction after a change.
+/// "The last team manager" guard, checked inside the transaction after a change. The
+/// transaction took the agency's lock first ([`db::agencies::lock`]), so two changes
+/// running at once are checked one after the other.
 fn keep_a_team_manager(conn: &mut PgConnection, agency: AgencyId) -> AppResult<()> {
     if db::users::count_team_managers(conn, agency)? == 0 {
         return Err(AppError::Refused(NEEDS_A_TEAM_MANAGER.into()));
@@ -51,6 +53,22 @@ pub async fn manageable(app: &App, by: &Requester, context: Context, id: UserId)
     let member = app.read(move |conn| Ok(db::users::member(conn, id)?)).await?;
     AppError::check(actor.decide_on_person(context, &member.person()))?;
     Ok(member)
+}
+
+/// A person the requester may change from the page of `context`: someone they may manage,
+/// never themselves, and from My Staff only someone wholly of sub-accounts they manage.
+async fn changeable(app: &App, by: &Requester, context: Context, id: UserId) -> AppResult<Member> {
+    let member = manageable(app, by, context, id).await?;
+    AppError::check(by.person()?.decide_change(context, &member.person()))?;
+    Ok(member)
+}
+
+/// Whether the requester may change this person (their page shows the form, or says
+/// "ask another team manager").
+pub fn may_change(by: &Requester, context: Context, member: &Member) -> bool {
+    by.person().is_ok_and(|actor| {
+        actor.decide_change(context, &member.person()) == crate::domain::access::Decision::Allow
+    })
 }
 
 /// How many live sessions a person has (shown on their page).
@@ -93,8 +111,9 @@ fn assignable(by: &Requester, context: Context, role: Role) -> AppResult<()> {
     }
 }
 
-/// Adds a person with the role's default permissions. On My Staff they join the
-/// sub-account; on Team an account role needs at least one sub-account.
+/// Adds a person with the role's default permissions, cut down to what the manager holds
+/// (nobody gains what nobody granted). On My Staff they join the sub-account; on Team an
+/// account role needs at least one sub-account.
 #[tracing::instrument(skip_all, fields(?context, role = ?newcomer.role))]
 pub async fn create(app: &App, by: &Requester, context: Context, newcomer: Newcomer) -> AppResult<User> {
     AppError::check(by.person()?.decide(Action::ManageTeam, context))?;
@@ -112,13 +131,18 @@ pub async fn create(app: &App, by: &Requester, context: Context, newcomer: Newco
             chosen
         }
     };
+    let permissions = by.person()?.permissions_for(
+        newcomer.role,
+        Permissions::defaults(newcomer.role, false),
+        Permissions::default(),
+    );
     let hash = app.passwords.hash(newcomer.password).await?;
     let person = NewPerson {
         agency_id: context.agency_id(),
         email: newcomer.email,
         name: newcomer.name,
         role: newcomer.role,
-        permissions: Permissions::defaults(newcomer.role, false),
+        permissions,
         sub_accounts,
     };
     let now = app.clock.now();
@@ -168,7 +192,9 @@ pub struct AccessChange {
     pub sub_accounts: Vec<SubAccountId>,
 }
 
-/// Saves Roles & Permissions (and sub-accounts, on the Team page).
+/// Saves Roles & Permissions (and sub-accounts, on the Team page). Toggles the manager
+/// does not hold keep their value; a new role starts from its defaults, cut down to what
+/// the manager holds.
 #[tracing::instrument(skip_all, fields(?context, %id))]
 pub async fn update_access(
     app: &App,
@@ -177,12 +203,16 @@ pub async fn update_access(
     id: UserId,
     change: AccessChange,
 ) -> AppResult<Member> {
-    let member = manageable(app, by, context, id).await?;
+    let member = changeable(app, by, context, id).await?;
     assignable(by, context, change.role)?;
     let role = change.role;
     let before = member.user.role;
-    let permissions = if role == before { change.permissions } else { Permissions::defaults(role, false) }
-        .restricted_to(role);
+    let actor = by.person()?;
+    let permissions = if role == before {
+        actor.permissions_for(role, change.permissions, member.user.permissions)
+    } else {
+        actor.permissions_for(role, Permissions::defaults(role, false), Permissions::default())
+    };
     let sub_accounts: Option<Vec<SubAccountId>> = match context {
         Context::Agency(_) if !role.needs_sub_accounts() => Some(Vec::new()),
         Context::Agency(_) => {
@@ -211,6 +241,7 @@ pub async fn update_access(
         ..by.event(AuditAction::UserUpdate, agency, context.sub_account_id(), now)
     };
     app.write(move |conn| {
+        db::agencies::lock(conn, agency)?;
         db::users::lock_member(conn, id)?;
         db::users::set_access(conn, id, agency, role, permissions, sub_accounts.as_deref())?;
         keep_a_team_manager(conn, agency)?;
@@ -229,7 +260,7 @@ pub async fn set_active(
     id: UserId,
     active: bool,
 ) -> AppResult<Member> {
-    let member = manageable(app, by, context, id).await?;
+    let member = changeable(app, by, context, id).await?;
     let agency = context.agency_id();
     let action = if active { AuditAction::UserReactivate } else { AuditAction::UserDeactivate };
     let event = NewEvent {
@@ -238,6 +269,7 @@ pub async fn set_active(
         ..by.event(action, agency, context.sub_account_id(), app.clock.now())
     };
     app.write(move |conn| {
+        db::agencies::lock(conn, agency)?;
         db::users::lock_member(conn, id)?;
         db::users::set_active(conn, id, active)?;
         if !active {
@@ -347,9 +379,10 @@ pub struct ApiNewcomer {
 #[tracing::instrument(skip_all, fields(role = ?newcomer.role))]
 pub async fn create_by_token(app: &App, by: &Requester, newcomer: ApiNewcomer) -> AppResult<Member> {
     let caller = by.caller()?.clone();
+    caller.may_write_person(None, newcomer.role)?;
     let subs = agency_sub_account_ids(app, caller.owner.agency_id).await?;
     let sub_accounts =
-        caller.placement(newcomer.role, newcomer.location_ids.as_deref(), &subs).map_err(placed)?;
+        caller.placement(newcomer.role, newcomer.location_ids.as_deref(), &[], &subs).map_err(placed)?;
     let hash = match newcomer.password {
         Some(password) => Some(app.passwords.hash(password).await?),
         None => None,
@@ -388,19 +421,21 @@ pub struct ApiChange {
     pub location_ids: Option<Vec<SubAccountId>>,
 }
 
-/// Changes a person's name, role and locations through a token. A new role starts with
-/// no permission; the same role keeps what a person granted. The agency keeps a team
-/// manager.
+/// Changes a person's name, role and locations through a token: never an admin, and a
+/// sub-account's token never touches anyone's other sub-accounts. People written through
+/// a token hold no permission (their roles have none).
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiChange) -> AppResult<Member> {
     let caller = by.caller()?.clone();
     let member = reachable_by_token(app, by, id).await?;
     let before = member.user.role;
     let role = change.role.unwrap_or(before);
+    caller.may_write_person(Some(before), role)?;
     let subs = agency_sub_account_ids(app, caller.owner.agency_id).await?;
-    let locations = change.location_ids.clone().unwrap_or_else(|| member.sub_accounts.clone());
-    let sub_accounts = caller.placement(role, Some(&locations), &subs).map_err(placed)?;
-    let permissions = if role == before { member.user.permissions } else { Permissions::default() };
+    let sub_accounts = caller
+        .placement(role, change.location_ids.as_deref(), &member.sub_accounts, &subs)
+        .map_err(placed)?;
+    let permissions = Permissions::default();
     let agency = caller.owner.agency_id;
     let event = NewEvent {
         target_id: Some(id.0),
@@ -413,6 +448,7 @@ pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiC
     };
     let name = change.name;
     app.write(move |conn| {
+        db::agencies::lock(conn, agency)?;
         db::users::lock_member(conn, id)?;
         if let Some(name) = &name {
             db::users::rename(conn, id, name)?;
@@ -425,20 +461,30 @@ pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiC
     .await
 }
 
-/// Removes a person through a token (never the last team manager).
+/// Removes a person through a token (never an admin). A sub-account's token removes
+/// them from its sub-account only; they leave the agency once they belong nowhere.
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn delete_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<()> {
     let caller = by.caller()?.clone();
     let member = reachable_by_token(app, by, id).await?;
+    caller.may_write_person(Some(member.user.role), member.user.role)?;
     let agency = caller.owner.agency_id;
+    let own = caller.owner.sub_account_id;
     let event = NewEvent {
         target_id: Some(id.0),
         target_label: Some(member.user.email.clone()),
         ..by.event(AuditAction::ApiUserDelete, agency, caller.owner.sub_account_id, app.clock.now())
     };
     app.write(move |conn| {
+        db::agencies::lock(conn, agency)?;
         db::users::lock_member(conn, id)?;
-        db::users::delete(conn, id)?;
+        let left = match own {
+            Some(sub_account) => db::users::detach(conn, id, sub_account)?,
+            None => 0,
+        };
+        if left == 0 {
+            db::users::delete(conn, id)?;
+        }
         keep_a_team_manager(conn, agency)?;
         db::audit::record(conn, &event)?;
         Ok(())

@@ -11,7 +11,6 @@ use crate::domain::audit::AuditAction;
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::{Integration, Owner, Token};
 use crate::domain::rotation::{self, Command, Tokens};
-use crate::domain::token::TokenSecret;
 
 use super::tokens::Change;
 use super::{App, AppResult, Requester};
@@ -69,8 +68,8 @@ pub async fn preview(
 pub struct Rotated {
     /// The integration.
     pub integration: Integration,
-    /// The new token, in clear for its one reveal (rotations that issue one).
-    pub new_token: Option<TokenSecret>,
+    /// The reveal of the new token, for rotations that issue one.
+    pub reveal: Option<uuid::Uuid>,
 }
 
 /// Runs `command` on an integration's tokens. A refusal by the rotation rules (a
@@ -85,13 +84,11 @@ pub async fn run(
     command: Command,
 ) -> AppResult<Rotated> {
     super::integrations::find(app, by, context, id).await?;
+    let user = by.person()?.id;
     let owner = Owner::of(context);
     let issued =
         matches!(command, Command::RotateLater | Command::RotateNow).then(|| super::tokens::issue(app));
-    let (new_token, stored) = match issued {
-        Some((token, stored)) => (Some(token), Some(stored)),
-        None => (None, None),
-    };
+    let keys = app.keys.clone();
     let overlap = app.config.rotation_overlap;
     let clock = app.clock.clone();
     let event = by.event(action(command), owner.agency_id, owner.sub_account_id, app.clock.now());
@@ -103,7 +100,11 @@ pub async fn run(
             let now = clock.now();
             let tokens = db::integrations::tokens(conn, id)?;
             let plan = rotation::plan(&Tokens::of(&tokens), command, now, overlap)?;
-            db::integrations::apply(conn, id, &plan, stored.as_ref().filter(|_| plan.issue), now)?;
+            let issued = issued.filter(|_| plan.issue);
+            db::integrations::apply(conn, id, &plan, issued.as_ref().map(|(_, stored)| stored), now)?;
+            let reveal = issued
+                .map(|(token, _)| super::reveals::stash(conn, &keys, (user, id), &token, now))
+                .transpose()?;
             db::audit::record(
                 conn,
                 &db::audit::NewEvent {
@@ -118,12 +119,12 @@ pub async fn run(
                     ..event
                 },
             )?;
-            Ok(integration)
+            Ok((integration, reveal))
         })
         .await;
     // This instance forgets at once (even after a refusal: nothing is lost by it); the
     // others hear it through NOTIFY.
     app.tokens.changed(Change::Integration(id));
-    let integration = outcome?;
-    Ok(Rotated { integration, new_token })
+    let (integration, reveal) = outcome?;
+    Ok(Rotated { integration, reveal })
 }

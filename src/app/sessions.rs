@@ -27,12 +27,16 @@ impl From<Stored> for SessionWrite {
 
 use super::{App, AppResult};
 
+/// A session's absolute lifetime.
+fn absolute(app: &App) -> chrono::Duration {
+    chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX)
+}
+
 /// The state of a live session: not idle-expired, not past its absolute lifetime.
 #[tracing::instrument(skip_all)]
 pub async fn load(app: &App, key_digest: Vec<u8>) -> AppResult<Option<serde_json::Value>> {
     let now = app.clock.now();
-    let absolute = chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX);
-    let created_after = now - absolute;
+    let created_after = now - absolute(app);
     app.read(move |conn| Ok(db::sessions::load(conn, &key_digest, now, created_after)?)).await
 }
 
@@ -48,13 +52,16 @@ pub async fn insert(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult
 #[tracing::instrument(skip_all)]
 pub async fn update(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult<bool> {
     let write = SessionWrite::from(stored);
-    app.write(move |conn| Ok(db::sessions::update(conn, &key_digest, &write)?)).await
+    let now = app.clock.now();
+    let created_after = now - absolute(app);
+    app.write(move |conn| Ok(db::sessions::update(conn, &key_digest, &write, now, created_after)?)).await
 }
 
 /// Extends a session's idle deadline.
 #[tracing::instrument(skip_all)]
 pub async fn touch(app: &App, key_digest: Vec<u8>, expires_at: DateTime<Utc>) -> AppResult<()> {
-    app.write(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at)?)).await
+    let now = app.clock.now();
+    app.write(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at, now)?)).await
 }
 
 /// Ends one session.
@@ -74,12 +81,13 @@ pub async fn signed_in(app: &App, user: UserId) -> AppResult<Option<Member>> {
 #[tracing::instrument(skip_all)]
 pub async fn sweep(app: &App) -> AppResult<usize> {
     let now = app.clock.now();
-    let absolute = chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX);
+    let absolute = absolute(app);
     let window = chrono::Duration::minutes(super::auth::THROTTLE_WINDOW_MINUTES);
     app.write(move |conn| {
         let sessions = db::sessions::delete_stale(conn, now, now - absolute)?;
-        let failures = db::sign_in::delete_before(conn, now - window)?;
-        Ok(sessions + failures)
+        let attempts = db::sign_in::delete_before(conn, now - window)?;
+        let reveals = db::reveals::delete_expired(conn, now)?;
+        Ok(sessions + attempts + reveals)
     })
     .await
 }

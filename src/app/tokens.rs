@@ -3,13 +3,16 @@
 //! by the API's extractor and by introspection alike; [`authenticate`] adds what an API
 //! call costs (last use, rate limits).
 //!
-//! The cache maps digest → the token with its integration (or "unknown", cached too), so
-//! that a warm API request touches no database. Entries carry state, not verdicts: expiry
-//! is compared with the clock on every request. Invalidation comes from PostgreSQL
-//! LISTEN/NOTIFY (see [`crate::db::notify`]); a short TTL is the safety net.
+//! The cache maps digest → the token with its integration, so that a warm API request
+//! touches no database. Entries carry state, not verdicts: expiry is compared with the
+//! clock on every request. Invalidation comes from PostgreSQL LISTEN/NOTIFY (see
+//! [`crate::db::notify`]); a short TTL is the safety net. Unknown digests are remembered
+//! apart, in a smaller cache of their own, so that guesses cannot evict live tokens; and a
+//! client address that keeps presenting bad tokens is refused before any lookup.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +33,7 @@ use super::{App, AppError};
 /// A new token in clear (for its one reveal) and what is stored of it.
 pub fn issue(app: &App) -> (TokenSecret, IssuedToken) {
     let token = TokenSecret::generate(&mut OsRandom);
-    let stored = IssuedToken { digest: app.digester.digest(&token), last4: token.last4().to_owned() };
+    let stored = IssuedToken { digest: app.keys.digest(&token), last4: token.last4().to_owned() };
     (token, stored)
 }
 
@@ -57,6 +60,10 @@ pub enum Rejected {
     /// Unknown, revoked, expired, or its integration deleted.
     #[error("invalid token")]
     Invalid,
+    /// This client address presented too many bad tokens lately: refused before any
+    /// lookup, for this many seconds.
+    #[error("too many failed verifications")]
+    TooMany(u64),
     /// The check itself failed (the database is unreachable).
     #[error(transparent)]
     Failed(#[from] AppError),
@@ -69,31 +76,28 @@ impl From<TokenFormatError> for Rejected {
 }
 
 /// Checks a presented token: format and checksum (no I/O), then its digest through the
-/// cache (a miss reads the database once and caches the answer, unknown included), then
-/// whether it authenticates at this instant.
+/// cache (a miss reads the database once, under every accepted key, and caches the
+/// answer, unknown included), then whether it authenticates at this instant.
 #[tracing::instrument(skip_all)]
 pub async fn verify(app: &App, presented: &str) -> Result<Verified, Rejected> {
     let token = TokenSecret::parse(presented)?;
-    let digest = app.digester.digest(&token);
+    let digest = app.keys.digest(&token);
     let now = app.clock.now();
     let cached = app.tokens.get(&digest);
     app.metrics.cache(cached.is_some());
-    let lookup = match cached {
-        Some(hit) => hit,
-        None => {
-            let generation = app.tokens.generation();
-            let key = digest.clone();
-            let found = app
-                .read(move |conn| Ok(crate::db::integrations::find_by_digest(conn, &key)?))
-                .await?
-                .map(Arc::new);
-            app.tokens.insert(digest, found.clone(), generation);
-            found
-        }
+    let found = match cached {
+        Some(found) => found,
+        None => lookup(app, &token, digest).await?,
     };
-    let entry = lookup.filter(|entry| integration::authenticates(&entry.0, &entry.1, now));
-    app.metrics.verification(entry.is_some());
-    let entry = entry.ok_or(Rejected::Invalid)?;
+    let Some(entry) = found else {
+        app.metrics.verification(false);
+        return Err(Rejected::Invalid);
+    };
+    let authenticates = integration::authenticates(&entry.0, &entry.1, now);
+    app.metrics.verification(authenticates);
+    if !authenticates {
+        return Err(Rejected::Invalid);
+    }
     let (integration, token) = (&entry.0, &entry.1);
     Ok(Verified {
         caller: TokenActor {
@@ -108,13 +112,45 @@ pub async fn verify(app: &App, presented: &str) -> Result<Verified, Rejected> {
     })
 }
 
-/// An API call's authentication: [`verify`], then its last use noted (in memory) and
-/// its rate limits counted. The [`Standing`] comes back whether or not a limit is
-/// exceeded, for the `X-RateLimit-*` headers.
-#[tracing::instrument(skip_all)]
+/// Reads a token from the database under every accepted digest, rewrites it under the
+/// current key if an earlier one found it, and caches the answer.
+async fn lookup(app: &App, token: &TokenSecret, digest: Vec<u8>) -> Result<Option<Entry>, Rejected> {
+    let digests: Vec<Vec<u8>> = app.keys.digesters().iter().map(|digester| digester.digest(token)).collect();
+    let generation = app.tokens.generation();
+    let current = digest.clone();
+    let found = app
+        .read(move |conn| {
+            let found = crate::db::integrations::find_by_any_digest(conn, &digests)?;
+            if let Some((_, token, stored)) = &found
+                && *stored != current
+            {
+                crate::db::integrations::redigest(conn, token.id, &current)?;
+            }
+            Ok(found.map(|(integration, token, _)| Arc::new((integration, token))))
+        })
+        .await?;
+    app.tokens.insert(digest, found.clone(), generation);
+    Ok(found)
+}
+
+/// An API call's authentication: a client that presented too many bad tokens lately is
+/// refused first; then [`verify`], then its last use noted (in memory) and its rate
+/// limits counted. The [`Standing`] comes back whether or not a limit is exceeded, for
+/// the `X-RateLimit-*` headers.
 pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<(Verified, Standing), Rejected> {
-    let verified = verify(app, presented).await?;
     let now = app.clock.now();
+    if let Some(wait) = app.tokens.failures().refused(ip, now) {
+        app.metrics.rate_limited();
+        return Err(Rejected::TooMany(wait));
+    }
+    let verified = match verify(app, presented).await {
+        Ok(verified) => verified,
+        Err(rejected @ (Rejected::Malformed | Rejected::Invalid)) => {
+            app.tokens.failures().failed(ip, now);
+            return Err(rejected);
+        }
+        Err(other) => return Err(other),
+    };
     app.usage.record(verified.token, now, ip.to_owned());
     let owner = verified.caller.owner.sub_account_id.map_or(verified.caller.owner.agency_id.0, |sub| sub.0);
     let standing = app.limiter.hit(verified.caller.integration_id.0, owner, now).await;
@@ -124,11 +160,51 @@ pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<(Verif
     Ok((verified, standing))
 }
 
-/// A cached lookup: the token and its integration, or `None` for an unknown digest.
-pub type Lookup = Option<Arc<(Integration, Token)>>;
+/// Failed verifications per client address within a minute, before that address is
+/// refused without any lookup.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 30;
+const FAILURE_WINDOW_SECONDS: i64 = 60;
+
+/// Counts failed verifications per client address in fixed one-minute windows.
+#[derive(Default)]
+pub struct Failures {
+    windows: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+impl Failures {
+    /// Seconds to wait if `ip` is over the limit at `now`.
+    fn refused(&self, ip: &str, now: DateTime<Utc>) -> Option<u64> {
+        let window = now.timestamp().div_euclid(FAILURE_WINDOW_SECONDS);
+        let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        let (counted, failures) = windows.get(ip).copied()?;
+        (counted == window && failures >= MAX_FAILURES_PER_ADDRESS).then(|| {
+            u64::try_from((window + 1) * FAILURE_WINDOW_SECONDS - now.timestamp()).unwrap_or(1).max(1)
+        })
+    }
+
+    fn failed(&self, ip: &str, now: DateTime<Utc>) {
+        let window = now.timestamp().div_euclid(FAILURE_WINDOW_SECONDS);
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        if windows.len() > 100_000 {
+            windows.retain(|_, (counted, _)| *counted == window);
+        }
+        let entry = windows.entry(ip.to_owned()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+/// A token with its integration, as cached.
+pub type Entry = Arc<(Integration, Token)>;
 
 /// How long an entry may live without any notification.
 const TTL: Duration = Duration::from_secs(30);
+/// How many tokens an instance keeps in memory.
+const CAPACITY: u64 = 200_000;
+/// How many unknown digests an instance remembers, apart from the tokens.
+const UNKNOWN_CAPACITY: u64 = 20_000;
 
 /// The cache, shared by all workers of an instance.
 #[derive(Clone)]
@@ -138,7 +214,9 @@ pub struct TokenCache {
 
 /// The shared part; the listener holds it weakly.
 pub struct Inner {
-    entries: Cache<Vec<u8>, Lookup>,
+    entries: Cache<Vec<u8>, Entry>,
+    unknown: Cache<Vec<u8>, ()>,
+    failures: Failures,
     /// Bumped by every change, so a lookup that raced with a change is not cached.
     generation: AtomicU64,
     /// Counts the changes applied (evictions done), for whoever waits on one.
@@ -155,9 +233,18 @@ impl TokenCache {
     /// An empty cache.
     pub fn new() -> Self {
         let entries =
-            Cache::builder().max_capacity(200_000).time_to_live(TTL).support_invalidation_closures().build();
+            Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).support_invalidation_closures().build();
+        let unknown = Cache::builder().max_capacity(UNKNOWN_CAPACITY).time_to_live(TTL).build();
         let (applied, _) = tokio::sync::watch::channel(0);
-        Self { inner: Arc::new(Inner { entries, generation: AtomicU64::new(0), applied }) }
+        Self {
+            inner: Arc::new(Inner {
+                entries,
+                unknown,
+                failures: Failures::default(),
+                generation: AtomicU64::new(0),
+                applied,
+            }),
+        }
     }
 
     /// The change counter, read before a database lookup.
@@ -165,17 +252,29 @@ impl TokenCache {
         self.inner.generation.load(Ordering::Acquire)
     }
 
-    /// The cached lookup of a digest, if any.
-    pub fn get(&self, digest: &[u8]) -> Option<Lookup> {
-        self.inner.entries.get(digest)
+    /// The cached answer for a digest: the token, or `None` for a digest known to be
+    /// unknown; nothing if it must be looked up.
+    pub fn get(&self, digest: &[u8]) -> Option<Option<Entry>> {
+        if let Some(entry) = self.inner.entries.get(digest) {
+            return Some(Some(entry));
+        }
+        self.inner.unknown.get(digest).map(|()| None)
     }
 
     /// Caches a lookup made at `generation`, unless a change arrived meanwhile (then the
     /// lookup may be stale and the next request reads the database again).
-    pub fn insert(&self, digest: Vec<u8>, lookup: Lookup, generation: u64) {
+    pub fn insert(&self, digest: Vec<u8>, found: Option<Entry>, generation: u64) {
         if self.generation() == generation {
-            self.inner.entries.insert(digest, lookup);
+            match found {
+                Some(entry) => self.inner.entries.insert(digest, entry),
+                None => self.inner.unknown.insert(digest, ()),
+            }
         }
+    }
+
+    /// The failed verifications counted per client address.
+    fn failures(&self) -> &Failures {
+        &self.inner.failures
     }
 
     /// The listener's handle; the listener stops once the cache is gone.
@@ -202,14 +301,15 @@ impl Subscriber for Inner {
         self.generation.fetch_add(1, Ordering::AcqRel);
         match change {
             Change::Integration(id) => {
-                let evicted = self.entries.invalidate_entries_if(move |_, lookup| {
-                    lookup.as_ref().is_some_and(|entry| entry.0.id == id)
-                });
+                let evicted = self.entries.invalidate_entries_if(move |_, entry| entry.0.id == id);
                 if evicted.is_err() {
                     self.entries.invalidate_all();
                 }
             }
-            Change::Everything => self.entries.invalidate_all(),
+            Change::Everything => {
+                self.entries.invalidate_all();
+                self.unknown.invalidate_all();
+            }
         }
         self.applied.send_modify(|count| *count += 1);
     }

@@ -71,6 +71,12 @@ pub fn find(conn: &mut PgConnection, id: AgencyId) -> QueryResult<Agency> {
     agencies::table.find(id).select(AgencyRow::as_select()).first(conn).map(Agency::from)
 }
 
+/// Locks the agency's row until the transaction ends: changes that could leave it
+/// without a team manager take this lock first, so they run one after another.
+pub fn lock(conn: &mut PgConnection, id: AgencyId) -> QueryResult<()> {
+    agencies::table.find(id).select(agencies::id).for_update().first::<AgencyId>(conn).map(drop)
+}
+
 /// Whether any agency exists yet (set-up has happened).
 pub fn any_exists(conn: &mut PgConnection) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(agencies::table.select(agencies::id))).get_result(conn)

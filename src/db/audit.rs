@@ -73,6 +73,8 @@ pub fn actions_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<V
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
 struct EventRow {
+    /// Its id.
+    id: Uuid,
     /// Who did it.
     pub actor_label: String,
     /// What happened.
@@ -92,6 +94,7 @@ struct EventRow {
 impl From<EventRow> for Event {
     fn from(row: EventRow) -> Self {
         Self {
+            id: row.id,
             actor_label: row.actor_label,
             action: row.action,
             target_id: row.target_id,
@@ -138,10 +141,33 @@ fn filtered(filter: &Filter) -> audit_events::BoxedQuery<'static, diesel::pg::Pg
     query
 }
 
-/// The newest events matching the filter, at most `limit`.
-pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult<Vec<Event>> {
-    filtered(filter)
-        .order((audit_events::occurred_at.desc(), audit_events::id))
+/// Where a page of the log starts: events strictly older than this one (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The last shown event's time.
+    pub occurred_at: DateTime<Utc>,
+    /// Its id (ties on time are broken by id).
+    pub id: Uuid,
+}
+
+/// The newest events matching the filter, older than `before` if given, at most `limit`:
+/// a keyset page, as fast on the last page as on the first.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    before: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let mut query = filtered(filter);
+    if let Some(cursor) = before {
+        query = query.filter(
+            audit_events::occurred_at
+                .lt(cursor.occurred_at)
+                .or(audit_events::occurred_at.eq(cursor.occurred_at).and(audit_events::id.lt(cursor.id))),
+        );
+    }
+    query
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select(EventRow::as_select())
         .load(conn)
@@ -153,43 +179,68 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult
 pub struct FilterOptions {
     /// Integrations that appear in the log: (id, latest name).
     pub integrations: Vec<(Uuid, String)>,
-    /// People who acted: (id, label).
+    /// People who acted: (id, latest label).
     pub actors: Vec<(UserId, String)>,
     /// Actions that appear.
     pub actions: Vec<AuditAction>,
 }
 
-/// The choices of the filter form, from the events of the context.
+/// How many integrations and people the filter form offers at most.
+pub const MAX_OPTIONS: i64 = 500;
+
+#[derive(QueryableByName)]
+struct Choice {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    label: String,
+}
+
+/// One (id, latest label) per distinct value of `id_column` among the context's events
+/// matching `condition`, at most [`MAX_OPTIONS`], by label.
+fn latest_labels(
+    conn: &mut PgConnection,
+    context: &Filter,
+    (id_column, label_column, condition): (&str, &str, &str),
+) -> QueryResult<Vec<(Uuid, String)>> {
+    use diesel::sql_types::{Nullable, Uuid as SqlUuid};
+    let sql = format!(
+        "SELECT id, label FROM (\
+           SELECT DISTINCT ON ({id_column}) {id_column} AS id, {label_column} AS label FROM audit_events \
+           WHERE agency_id IS NOT DISTINCT FROM $1 AND ($2::uuid IS NULL OR sub_account_id = $2) \
+             AND {id_column} IS NOT NULL AND {label_column} IS NOT NULL AND {condition} \
+           ORDER BY {id_column}, occurred_at DESC LIMIT {MAX_OPTIONS}\
+         ) latest ORDER BY lower(label)"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Nullable<SqlUuid>, _>(context.agency_id)
+        .bind::<Nullable<SqlUuid>, _>(context.sub_account_id)
+        .load::<Choice>(conn)?
+        .into_iter()
+        .map(|choice| (choice.id, choice.label))
+        .collect())
+}
+
+/// The choices of the filter form, from the events of the context: one row per
+/// integration and per person (their latest name), bounded, never the whole log.
 pub fn filter_options(conn: &mut PgConnection, context: &Filter) -> QueryResult<FilterOptions> {
     let scope = Filter { target_id: None, actor_user_id: None, action: None, ..context.clone() };
-    let mut integrations: Vec<(Uuid, String)> = filtered(&scope)
-        .filter(audit_events::action.like("integration.%"))
-        .filter(audit_events::target_id.is_not_null())
-        .order(audit_events::occurred_at.desc())
-        .select((audit_events::target_id.assume_not_null(), audit_events::target_label.assume_not_null()))
-        .load(conn)?;
-    dedup_by_first(&mut integrations);
-    let mut actors: Vec<(UserId, String)> = filtered(&scope)
-        .filter(audit_events::actor_user_id.is_not_null())
-        .order(audit_events::occurred_at.desc())
-        .select((audit_events::actor_user_id.assume_not_null(), audit_events::actor_label))
-        .load(conn)?;
-    dedup_by_first(&mut actors);
+    let integration_actions: Vec<String> = AuditAction::ALL
+        .into_iter()
+        .filter(|action| action.is_about_an_integration())
+        .map(|action| format!("'{}'", action.as_str()))
+        .collect();
+    let integrations = latest_labels(
+        conn,
+        &scope,
+        ("target_id", "target_label", &format!("action IN ({})", integration_actions.join(", "))),
+    )?;
+    let actors = latest_labels(conn, &scope, ("actor_user_id", "actor_label", "true"))?
+        .into_iter()
+        .map(|(id, label)| (UserId(id), label))
+        .collect();
     let mut actions: Vec<AuditAction> =
         filtered(&scope).select(audit_events::action).distinct().load(conn)?;
     actions.sort_by_key(|action| action.as_str());
     Ok(FilterOptions { integrations, actors, actions })
-}
-
-/// Keeps the first (newest) entry per id, then sorts by label.
-fn dedup_by_first<K: PartialEq + Clone>(entries: &mut Vec<(K, String)>) {
-    let mut seen: Vec<K> = Vec::new();
-    entries.retain(|(id, _)| {
-        let fresh = !seen.contains(id);
-        if fresh {
-            seen.push(id.clone());
-        }
-        fresh
-    });
-    entries.sort_by_key(|entry| entry.1.to_lowercase());
 }

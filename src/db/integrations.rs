@@ -330,15 +330,34 @@ pub fn apply(
 
 /// The token of this digest with its integration, whatever their state.
 pub fn find_by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<(Integration, Token)>> {
+    Ok(find_by_any_digest(conn, &[digest.to_vec()])?.map(|(integration, token, _)| (integration, token)))
+}
+
+/// The token stored under any of these digests (one per accepted key), with its
+/// integration and the digest it is stored under.
+pub fn find_by_any_digest(
+    conn: &mut PgConnection,
+    digests: &[Vec<u8>],
+) -> QueryResult<Option<(Integration, Token, Vec<u8>)>> {
     let found = integration_tokens::table
         .inner_join(integrations::table)
-        .filter(integration_tokens::digest.eq(digest))
-        .select((IntegrationRow::as_select(), TokenRow::as_select()))
-        .first::<(IntegrationRow, TokenRow)>(conn)
+        .filter(integration_tokens::digest.eq_any(digests))
+        .select((IntegrationRow::as_select(), TokenRow::as_select(), integration_tokens::digest))
+        .first::<(IntegrationRow, TokenRow, Vec<u8>)>(conn)
         .optional()?;
     found
-        .map(|(integration, token)| Ok((Integration::from(integration), Token::try_from(token)?)))
+        .map(|(integration, token, digest)| {
+            Ok((Integration::from(integration), Token::try_from(token)?, digest))
+        })
         .transpose()
+}
+
+/// Stores a token under a new digest (the current key's, after `SECRET_KEY` rotated).
+pub fn redigest(conn: &mut PgConnection, token: TokenId, digest: &[u8]) -> QueryResult<()> {
+    diesel::update(integration_tokens::table.find(token))
+        .set(integration_tokens::digest.eq(digest))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Records a token's last use, keeping the newest.

@@ -26,6 +26,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    installation_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     integration_tokens (id) {
         id -> Uuid,
         integration_id -> Uuid,
@@ -74,11 +82,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    sign_in_failures (id) {
+    sign_in_attempts (id) {
         id -> Int8,
         email -> Text,
         ip -> Text,
         attempted_at -> Timestamptz,
+        failed -> Bool,
     }
 }
 
@@ -97,6 +106,18 @@ diesel::table! {
         name -> Text,
         labs_private_integrations -> Bool,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    token_reveals (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        integration_id -> Uuid,
+        nonce -> Bytea,
+        sealed -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
     }
 }
 
@@ -126,17 +147,21 @@ diesel::joinable!(integrations -> agencies (agency_id));
 diesel::joinable!(integrations -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sub_accounts -> agencies (agency_id));
+diesel::joinable!(token_reveals -> integrations (integration_id));
+diesel::joinable!(token_reveals -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
+    installation_secrets,
     integration_tokens,
     integrations,
     sessions,
     setup_links,
-    sign_in_failures,
+    sign_in_attempts,
     sub_account_memberships,
     sub_accounts,
+    token_reveals,
     users,
 );

@@ -54,14 +54,34 @@ pub fn load(
         .optional()
 }
 
-/// Replaces a session's state; `false` if the session no longer exists.
-pub fn update(conn: &mut PgConnection, key_digest: &[u8], write: &SessionWrite) -> QueryResult<bool> {
-    diesel::update(sessions::table.find(key_digest)).set(write).execute(conn).map(|rows| rows == 1)
+/// Replaces a live session's state; `false` if the session ended meanwhile (deleted,
+/// idle past `now`, or created before `created_after`).
+pub fn update(
+    conn: &mut PgConnection,
+    key_digest: &[u8],
+    write: &SessionWrite,
+    now: DateTime<Utc>,
+    created_after: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        sessions::table
+            .find(key_digest)
+            .filter(sessions::expires_at.gt(now))
+            .filter(sessions::created_at.gt(created_after)),
+    )
+    .set(write)
+    .execute(conn)
+    .map(|rows| rows == 1)
 }
 
-/// Extends a session's idle deadline.
-pub fn touch(conn: &mut PgConnection, key_digest: &[u8], expires_at: DateTime<Utc>) -> QueryResult<()> {
-    diesel::update(sessions::table.find(key_digest))
+/// Extends a live session's idle deadline (an ended one stays ended).
+pub fn touch(
+    conn: &mut PgConnection,
+    key_digest: &[u8],
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(sessions::table.find(key_digest).filter(sessions::expires_at.gt(now)))
         .set(sessions::expires_at.eq(expires_at))
         .execute(conn)
         .map(drop)

@@ -268,6 +268,17 @@ pub fn set_access(
     Ok(())
 }
 
+/// Detaches a user from one sub-account; how many sub-accounts they are left with.
+pub fn detach(conn: &mut PgConnection, id: UserId, sub_account_id: SubAccountId) -> QueryResult<i64> {
+    diesel::delete(
+        sub_account_memberships::table
+            .filter(sub_account_memberships::user_id.eq(id))
+            .filter(sub_account_memberships::sub_account_id.eq(sub_account_id)),
+    )
+    .execute(conn)?;
+    sub_account_memberships::table.filter(sub_account_memberships::user_id.eq(id)).count().get_result(conn)
+}
+
 /// Activates or deactivates a user.
 pub fn set_active(conn: &mut PgConnection, id: UserId, active: bool) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::active.eq(active)).execute(conn).map(drop)

@@ -268,6 +268,80 @@ impl Actor {
         }
     }
 
+    /// May this actor change `person` (role, permissions, sub-accounts, status) from the
+    /// page of `context`? Only someone they may manage (see [`Self::decide_on_person`]),
+    /// never themselves (their own row is read-only: another manager changes it), and,
+    /// from My Staff, only someone all of whose sub-accounts the actor manages — so that
+    /// a change made from one sub-account never alters anyone's access in another.
+    pub fn decide_change(&self, context: Context, person: &Person) -> Decision {
+        match self.decide_on_person(context, person) {
+            Decision::Allow => {}
+            other => return other,
+        }
+        if person.id == self.id {
+            return Decision::Forbidden;
+        }
+        let manages_all = person
+            .sub_accounts
+            .iter()
+            .all(|&id| self.may(Action::ManageTeam, Context::SubAccount { id, agency_id: self.agency_id }));
+        if matches!(context, Context::SubAccount { .. }) && !manages_all {
+            return Decision::Forbidden;
+        }
+        Decision::Allow
+    }
+
+    /// The permission toggles this actor may switch for others: those whose power they
+    /// hold themselves. An agency admin's "Manage sub-account private integrations" and
+    /// "Manage team" hold an account admin's "Manage private integrations" and "Manage
+    /// staff".
+    pub fn grantable(&self) -> Permissions {
+        let p = self.permissions;
+        match self.role {
+            Role::AgencyAdmin => Permissions {
+                manage_agency_integrations: p.manage_agency_integrations,
+                manage_sub_account_integrations: p.manage_sub_account_integrations,
+                manage_team: p.manage_team,
+                manage_integrations: p.manage_sub_account_integrations,
+                manage_staff: p.manage_team,
+            },
+            Role::AccountAdmin => Permissions {
+                manage_integrations: p.manage_integrations,
+                manage_staff: p.manage_staff,
+                ..Permissions::default()
+            },
+            Role::AgencyUser | Role::AccountUser => Permissions::default(),
+        }
+    }
+
+    /// The permissions a person of `role` ends up with when this actor asks for
+    /// `requested`: toggles the actor may grant follow the request, the others keep
+    /// `before` (what the person had; nothing for a newcomer or a new role).
+    pub fn permissions_for(&self, role: Role, requested: Permissions, before: Permissions) -> Permissions {
+        let grantable = self.grantable();
+        let pick = |may: bool, asked: bool, had: bool| if may { asked } else { had };
+        Permissions {
+            manage_agency_integrations: pick(
+                grantable.manage_agency_integrations,
+                requested.manage_agency_integrations,
+                before.manage_agency_integrations,
+            ),
+            manage_sub_account_integrations: pick(
+                grantable.manage_sub_account_integrations,
+                requested.manage_sub_account_integrations,
+                before.manage_sub_account_integrations,
+            ),
+            manage_team: pick(grantable.manage_team, requested.manage_team, before.manage_team),
+            manage_integrations: pick(
+                grantable.manage_integrations,
+                requested.manage_integrations,
+                before.manage_integrations,
+            ),
+            manage_staff: pick(grantable.manage_staff, requested.manage_staff, before.manage_staff),
+        }
+        .restricted_to(role)
+    }
+
     /// The roles this actor may give from the page of `context`: every role on the Team
     /// page, account roles on My Staff.
     pub fn assignable_roles(&self, context: Context) -> Vec<Role> {
@@ -329,6 +403,66 @@ mod person_tests {
         );
         assert_eq!(staff.assignable_roles(here), [Role::AccountAdmin, Role::AccountUser]);
     }
+
+    #[test]
+    fn nobody_changes_themselves_and_my_staff_changes_only_people_wholly_its_own() {
+        let staff = actor(Role::AccountAdmin, Permissions::defaults(Role::AccountAdmin, false), vec![SUB]);
+        let here = Context::SubAccount { id: SUB, agency_id: AGENCY };
+        let me = Person { id: staff.id, ..person(Role::AccountAdmin, vec![SUB]) };
+        assert_eq!(staff.decide_on_person(here, &me), Decision::Allow, "they see their own row");
+        assert_eq!(staff.decide_change(here, &me), Decision::Forbidden, "but cannot change it");
+        assert_eq!(staff.decide_change(here, &person(Role::AccountUser, vec![SUB])), Decision::Allow);
+        assert_eq!(
+            staff.decide_change(here, &person(Role::AccountUser, vec![SUB, OTHER_SUB])),
+            Decision::Forbidden,
+            "someone also in a sub-account the editor does not manage"
+        );
+        let manager = actor(Role::AgencyAdmin, Permissions::defaults(Role::AgencyAdmin, true), vec![]);
+        assert_eq!(
+            manager.decide_change(here, &person(Role::AccountUser, vec![SUB, OTHER_SUB])),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn managers_grant_only_what_they_hold() {
+        let all = Permissions {
+            manage_agency_integrations: true,
+            manage_sub_account_integrations: true,
+            manage_team: true,
+            manage_integrations: true,
+            manage_staff: true,
+        };
+        let staff_only = actor(
+            Role::AccountAdmin,
+            Permissions { manage_staff: true, ..Permissions::default() },
+            vec![SUB],
+        );
+        let newcomer = staff_only.permissions_for(
+            Role::AccountAdmin,
+            Permissions::defaults(Role::AccountAdmin, false),
+            Permissions::default(),
+        );
+        assert_eq!(newcomer, Permissions { manage_staff: true, ..Permissions::default() });
+        let kept = staff_only.permissions_for(Role::AccountAdmin, Permissions::default(), all);
+        assert!(kept.manage_integrations, "a toggle the editor lacks keeps its value");
+        assert!(!kept.manage_staff, "a toggle the editor holds follows the request");
+
+        let manager = actor(
+            Role::AgencyAdmin,
+            Permissions {
+                manage_team: true,
+                manage_sub_account_integrations: true,
+                ..Permissions::default()
+            },
+            vec![],
+        );
+        let admin = manager.permissions_for(Role::AgencyAdmin, all, Permissions::default());
+        assert!(
+            !admin.manage_agency_integrations && admin.manage_sub_account_integrations && admin.manage_team
+        );
+        assert!(manager.permissions_for(Role::AccountAdmin, all, Permissions::default()).manage_integrations);
+    }
 }
 
 /// A verified API caller: the integration whose token was presented.
@@ -351,6 +485,9 @@ pub enum TokenDenial {
     Scope(&'static str),
     /// The resource is outside its agency or sub-account.
     Location,
+    /// The person is, or would become, an admin: a token manages only plain users, so
+    /// that no token can mint or change a dashboard login with power.
+    Admins,
 }
 
 impl TokenActor {
@@ -398,29 +535,41 @@ impl TokenActor {
                 .is_none_or(|own| !member.user.role.is_agency_level() && member.sub_accounts.contains(&own))
     }
 
-    /// Where a person of `role` is placed when this token names `requested` locations:
-    /// the sub-accounts they end up attached to. `agency_sub_accounts` are all of the
-    /// agency's.
+    /// Whether the token may write a person who is `current` (none for a newcomer) as
+    /// `requested`: never an admin, before or after.
+    pub fn may_write_person(&self, current: Option<Role>, requested: Role) -> Result<(), TokenDenial> {
+        let admin = |role: Role| matches!(role, Role::AgencyAdmin | Role::AccountAdmin);
+        if admin(requested) || current.is_some_and(admin) { Err(TokenDenial::Admins) } else { Ok(()) }
+    }
+
+    /// The sub-accounts a person of `role` ends up attached to when this token names
+    /// `requested` locations for someone attached to `current` (none for a newcomer).
+    /// `agency_sub_accounts` are all of the agency's. A sub-account's token manages its own
+    /// sub-account only: it never removes anyone from another.
     pub fn placement(
         &self,
         role: Role,
         requested: Option<&[SubAccountId]>,
+        current: &[SubAccountId],
         agency_sub_accounts: &[SubAccountId],
     ) -> Result<Vec<SubAccountId>, Placement> {
         if let Some(own) = self.owner.sub_account_id {
             if role.is_agency_level() {
                 return Err(Placement::AgencyRoleFromSubAccount);
             }
-            return match requested {
-                None => Ok(vec![own]),
-                Some(ids) if ids.iter().all(|id| *id == own) => Ok(vec![own]),
-                Some(_) => Err(Placement::Outside),
-            };
+            if !requested.unwrap_or_default().iter().all(|id| *id == own) {
+                return Err(Placement::Outside);
+            }
+            let mut placed: Vec<SubAccountId> = current.to_vec();
+            if !placed.contains(&own) {
+                placed.push(own);
+            }
+            return Ok(placed);
         }
         if role.is_agency_level() {
             return Ok(Vec::new());
         }
-        let ids = requested.unwrap_or_default();
+        let ids = requested.unwrap_or(current);
         if ids.is_empty() {
             return Err(Placement::NoLocation);
         }
@@ -488,14 +637,35 @@ mod token_tests {
     fn placement_follows_the_tokens_level() {
         let all = [A, B];
         let sub = token(Some(A), &[]);
-        assert_eq!(sub.placement(Role::AccountUser, None, &all), Ok(vec![A]));
-        assert_eq!(sub.placement(Role::AccountUser, Some(&[B]), &all), Err(Placement::Outside));
-        assert_eq!(sub.placement(Role::AgencyUser, None, &all), Err(Placement::AgencyRoleFromSubAccount));
+        assert_eq!(sub.placement(Role::AccountUser, None, &[], &all), Ok(vec![A]));
+        assert_eq!(sub.placement(Role::AccountUser, Some(&[B]), &[], &all), Err(Placement::Outside));
+        assert_eq!(
+            sub.placement(Role::AgencyUser, None, &[], &all),
+            Err(Placement::AgencyRoleFromSubAccount)
+        );
+        assert_eq!(
+            sub.placement(Role::AccountUser, Some(&[A]), &[A, B], &all),
+            Ok(vec![A, B]),
+            "a sub-account's token never removes anyone from another sub-account"
+        );
         let agency = token(None, &[]);
-        assert_eq!(agency.placement(Role::AgencyUser, Some(&[A]), &all), Ok(vec![]));
-        assert_eq!(agency.placement(Role::AccountUser, None, &all), Err(Placement::NoLocation));
-        assert_eq!(agency.placement(Role::AccountUser, Some(&[A, B]), &all), Ok(vec![A, B]));
+        assert_eq!(agency.placement(Role::AgencyUser, Some(&[A]), &[], &all), Ok(vec![]));
+        assert_eq!(agency.placement(Role::AccountUser, None, &[], &all), Err(Placement::NoLocation));
+        assert_eq!(agency.placement(Role::AccountUser, None, &[B], &all), Ok(vec![B]), "unchanged");
+        assert_eq!(agency.placement(Role::AccountUser, Some(&[A, B]), &[], &all), Ok(vec![A, B]));
         let foreign = SubAccountId(uuid::Uuid::from_u128(99));
-        assert_eq!(agency.placement(Role::AccountUser, Some(&[foreign]), &all), Err(Placement::Outside));
+        assert_eq!(agency.placement(Role::AccountUser, Some(&[foreign]), &[], &all), Err(Placement::Outside));
+    }
+
+    #[test]
+    fn tokens_never_write_admins() {
+        let agency = token(None, &[]);
+        assert_eq!(agency.may_write_person(None, Role::AgencyUser), Ok(()));
+        assert_eq!(agency.may_write_person(Some(Role::AccountUser), Role::AgencyUser), Ok(()));
+        for admin in [Role::AgencyAdmin, Role::AccountAdmin] {
+            assert_eq!(agency.may_write_person(None, admin), Err(TokenDenial::Admins));
+            assert_eq!(agency.may_write_person(Some(Role::AgencyUser), admin), Err(TokenDenial::Admins));
+            assert_eq!(agency.may_write_person(Some(admin), Role::AgencyUser), Err(TokenDenial::Admins));
+        }
     }
 }

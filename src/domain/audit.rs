@@ -7,6 +7,8 @@ use uuid::Uuid;
 /// One recorded event, as the log shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Its id.
+    pub id: Uuid,
     /// Who did it (their email, or the integration).
     pub actor_label: String,
     /// What happened.

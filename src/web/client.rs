@@ -1,9 +1,67 @@
 //! Facts about the calling client.
 
-use actix_web::HttpRequest;
+use std::net::IpAddr;
 
-/// The client's IP address as seen by this server (the TCP peer). Forwarding headers
-/// are not trusted: a client could forge them to dodge sign-in throttling.
+use actix_web::HttpRequest;
+use actix_web::web::Data;
+
+use crate::app::App;
+
+/// The client's IP address. It is the TCP peer, unless the peer is one of the
+/// `TRUSTED_PROXIES`: then `X-Forwarded-For` is read from the right, skipping trusted
+/// proxies, and the first address not trusted is the client. A client cannot choose its
+/// address by sending the header itself, since only a trusted peer's header is read.
 pub fn ip(req: &HttpRequest) -> String {
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
+    let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else { return "unknown".to_owned() };
+    let trusted =
+        req.app_data::<Data<App>>().map(|app| app.config.trusted_proxies.clone()).unwrap_or_default();
+    client_address(
+        peer,
+        req.headers().get_all("x-forwarded-for").filter_map(|value| value.to_str().ok()),
+        &trusted,
+    )
+    .to_string()
+}
+
+/// The client among `peer` and the `X-Forwarded-For` headers, given the trusted proxies.
+fn client_address<'a>(
+    peer: IpAddr,
+    forwarded: impl Iterator<Item = &'a str>,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> =
+        forwarded.flat_map(|header| header.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !is_trusted(&hop) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn only_a_trusted_peers_forwarded_for_is_believed() {
+        let trusted = ["10.0.0.0/8".parse().expect("cidr")];
+        let header = ["203.0.113.9, 10.0.0.5"];
+        assert_eq!(client_address(ip("10.0.0.2"), header.into_iter(), &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("198.51.100.1"), header.into_iter(), &trusted), ip("198.51.100.1"));
+        // A client sending its own header: the proxy appends the real address last.
+        let spoofed = ["1.2.3.4, 203.0.113.9"];
+        assert_eq!(client_address(ip("10.0.0.2"), spoofed.into_iter(), &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("10.0.0.2"), std::iter::empty(), &trusted), ip("10.0.0.2"));
+    }
 }

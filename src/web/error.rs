@@ -80,7 +80,7 @@ impl ResponseError for WebError {
             Self::Page(html) => {
                 return HttpResponse::Ok()
                     .content_type("text/html; charset=utf-8")
-                    .insert_header((header::CACHE_CONTROL, "no-cache, private"))
+                    .insert_header((header::CACHE_CONTROL, "no-store, private"))
                     .body(html.clone());
             }
             Self::SignInRequired => {

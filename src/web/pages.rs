@@ -12,12 +12,13 @@ pub fn render(template: &impl Template) -> WebResult<HttpResponse> {
     render_with_status(StatusCode::OK, template)
 }
 
-/// Renders a template with the given status (a form with errors is 422, say).
+/// Renders a template with the given status (a form with errors is 422, say). Pages show
+/// people, tokens' hints and history: no cache keeps them (`no-store`).
 pub fn render_with_status(status: StatusCode, template: &impl Template) -> WebResult<HttpResponse> {
     let html = template.render().map_err(WebError::internal)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header(CacheControl(vec![CacheDirective::NoCache, CacheDirective::Private]))
+        .insert_header(CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]))
         .body(html))
 }
 

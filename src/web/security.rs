@@ -54,19 +54,23 @@ pub async fn verify_csrf(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await;
     }
+    // Logs name the route pattern, never the path: a path may carry a one-time token.
+    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     if !same_origin(&req) {
-        tracing::warn!(path = req.path(), "refused a cross-origin form submission");
+        tracing::warn!(route, "refused a cross-origin form submission");
         return Err(WebError::CsrfRejected.into());
     }
     let body = req.extract::<Bytes>().await?;
     let sent = serde_html_form::from_bytes::<CsrfField>(&body).ok().and_then(|field| field.csrf_token);
-    let expected = stored_csrf_token(&req.get_session());
+    // A signed-in session's own token; before sign-in, the signed cookie's.
+    let expected = stored_csrf_token(&req.get_session())
+        .or_else(|| req.app_data::<Data<App>>().and_then(|app| super::csrf::from_cookie(req.request(), app)));
     let valid = match (sent, expected) {
         (Some(sent), Some(expected)) => bool::from(sent.as_bytes().ct_eq(expected.as_bytes())),
         _ => false,
     };
     if !valid {
-        tracing::warn!(path = req.path(), "refused a form without a valid CSRF token");
+        tracing::warn!(route, "refused a form without a valid CSRF token");
         return Err(WebError::CsrfRejected.into());
     }
     req.set_payload(Payload::from(body));

@@ -95,13 +95,13 @@ impl SessionStore for PgSessionStore {
         let updated = app::sessions::update(&self.app, digest(&key), self.write(&state, ttl))
             .await
             .map_err(|error| UpdateError::Other(error.into()))?;
-        if updated {
-            Ok(key)
-        } else {
-            // The session was ended meanwhile (sign-out elsewhere): start a fresh one
-            // rather than resurrect it.
-            self.save(state, ttl).await.map_err(|error| UpdateError::Other(error.into()))
+        if !updated {
+            // The session ended meanwhile (sign-out, "sign out everywhere", deactivation)
+            // while this request held it: it stays ended. Saving what the request loaded
+            // under a new key would hand its holder a fresh, valid session.
+            tracing::info!("a request finished after its session ended; not saved again");
         }
+        Ok(key)
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> Result<(), anyhow::Error> {
@@ -174,6 +174,10 @@ impl SessionExtras for Session {
     }
 
     fn take_flashes(&self) -> Vec<Flash> {
+        // Only a session that holds messages changes: reading a page writes nothing.
+        if self.get::<Vec<Flash>>(FLASH).ok().flatten().is_none() {
+            return Vec::new();
+        }
         self.remove_as::<Vec<Flash>>(FLASH).and_then(Result::ok).unwrap_or_default()
     }
 }

@@ -8,6 +8,7 @@ mod support;
 mod api;
 mod architecture;
 mod assets;
+mod attacks;
 mod audit_log;
 mod cli;
 mod integrations;

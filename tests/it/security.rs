@@ -110,9 +110,42 @@ async fn tls_deployments_use_secure_host_prefixed_cookies_and_hsts() {
         database_url: None,
     })
     .await;
+    seed(&mut app.conn());
     let page = app.get("/sign-in").await;
-    let cookie = page.header("set-cookie");
-    assert!(cookie.starts_with("__Host-pi_session="), "{cookie}");
-    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
     assert!(page.header("strict-transport-security").starts_with("max-age="));
+    let csrf_cookie = page.cookie("__Host-pi_csrf").expect("the CSRF cookie").to_owned();
+    let cookie = csrf_cookie.as_str();
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    // The test client speaks plain HTTP, so it does not send Secure cookies back by itself.
+    let csrf = crate::support::csrf_in_page(&page.body).expect("csrf");
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{}/sign-in", app.address))
+        .header("cookie", csrf_cookie.split(';').next().unwrap_or(""))
+        .header("origin", "https://pi.example.com")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", crate::support::people::OWNER),
+            ("password", crate::support::PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 303);
+    let cookies: Vec<&str> =
+        response.headers().get_all("set-cookie").iter().filter_map(|value| value.to_str().ok()).collect();
+    for name in ["__Host-pi_session=", "__Host-pi_device="] {
+        let cookie = cookies
+            .iter()
+            .find(|line| line.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {cookies:?}"));
+        assert!(
+            cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+            "{cookie}"
+        );
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+    }
 }

@@ -2,6 +2,7 @@
 //! sign-in and its end at sign-out, timeouts.
 
 use chrono::Duration;
+use diesel::prelude::*;
 use private_integrations::db;
 
 use crate::support::{PASSWORD, TestApp, people, seed};
@@ -102,16 +103,54 @@ async fn signing_in_renews_the_session_id_and_signing_out_destroys_it() {
     let app = TestApp::spawn().await;
     let world = seed(&mut app.conn());
     let before = app.get("/sign-in").await;
-    let anonymous = before.header("set-cookie").to_owned();
-    assert!(anonymous.starts_with("pi_session="), "{anonymous}");
-    assert!(anonymous.contains("HttpOnly") && anonymous.contains("SameSite=Lax"), "{anonymous}");
+    assert_eq!(before.cookie("pi_session"), None, "showing the page starts no session");
+    let sessions: i64 =
+        db::schema::sessions::table.count().get_result(&mut app.conn()).expect("count sessions");
+    assert_eq!(sessions, 0, "pages before sign-in write nothing");
 
-    let signed_in = app.post_form("/sign-in", &[("email", people::OWNER), ("password", PASSWORD)]).await;
-    let renewed = signed_in.header("set-cookie").to_owned();
-    assert!(renewed.starts_with("pi_session="), "a new cookie is set at sign-in");
+    // An attacker plants a validly signed session id of their own (signed out since) in
+    // the victim's browser (session fixation).
+    let attacker = app.new_browser();
+    attacker.get("/sign-in").await;
+    let theirs = attacker.post_form("/sign-in", &[("email", people::USER_A), ("password", PASSWORD)]).await;
+    let anonymous = theirs.cookie("pi_session").expect("the attacker's session").to_owned();
+    attacker.get("/settings").await;
+    attacker.follow(attacker.get("/settings").await).await;
+    attacker.sign_out().await;
+    let victim =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let form = victim.get(format!("{}/sign-in", app.address)).send().await.expect("GET");
+    let csrf_cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|line| line.starts_with("pi_csrf="))
+        .map(cookie_value)
+        .expect("csrf cookie");
+    let csrf = crate::support::csrf_in_page(&form.text().await.expect("body")).expect("csrf field");
+    let response = victim
+        .post(format!("{}/sign-in", app.address))
+        .header("cookie", format!("{}; {csrf_cookie}", cookie_value(&anonymous)))
+        .header("origin", &app.address)
+        .form(&[("csrf_token", csrf.as_str()), ("email", people::OWNER), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("POST");
+    let renewed = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|line| line.starts_with("pi_session="))
+        .expect("a new cookie is set at sign-in")
+        .to_owned();
+    assert!(renewed.contains("HttpOnly") && renewed.contains("SameSite=Lax"), "{renewed}");
     assert_ne!(cookie_value(&anonymous), cookie_value(&renewed), "the session id changes at sign-in");
+    app.get("/sign-in").await;
+    app.post_form("/sign-in", &[("email", people::OWNER), ("password", PASSWORD)]).await;
     let now = private_integrations::clock::Clock::now(&*app.clock);
-    assert_eq!(db::sessions::count_for_user(&mut app.conn(), world.owner, now).expect("count"), 1);
+    assert_eq!(db::sessions::count_for_user(&mut app.conn(), world.owner, now).expect("count"), 2);
 
     // Replaying the pre-sign-in cookie does not give the signed-in session.
     let replay =
@@ -125,11 +164,31 @@ async fn signing_in_renews_the_session_id_and_signing_out_destroys_it() {
     assert_eq!(response.status(), 303);
 
     let stolen = cookie_value(&renewed);
+    // The victim's browser signs out.
+    let page = victim
+        .get(format!("{}/settings/team", app.address))
+        .header("cookie", &stolen)
+        .send()
+        .await
+        .expect("GET");
+    let csrf = crate::support::csrf_in_page(&page.text().await.expect("body")).expect("csrf");
+    let out = victim
+        .post(format!("{}/sign-out", app.address))
+        .header("cookie", &stolen)
+        .header("origin", &app.address)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(out.status(), 303);
+    assert_eq!(out.headers()["location"], "/sign-in?signed_out=1");
+    assert_eq!(
+        db::sessions::count_for_user(&mut app.conn(), world.owner, now).expect("count"),
+        1,
+        "the other session stays"
+    );
     app.get("/settings/team").await;
-    let out = app.post_form("/sign-out", &[]).await;
-    assert_eq!(out.status, 303);
-    assert_eq!(out.location(), "/sign-in?signed_out=1");
-    assert_eq!(db::sessions::count_for_user(&mut app.conn(), world.owner, now).expect("count"), 0);
+    app.post_form("/sign-out", &[]).await;
     let page = app.get("/sign-in?signed_out=1").await;
     assert_eq!(page.text(".notice-success"), "You have signed out.");
 

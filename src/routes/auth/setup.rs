@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use crate::app::{self, App, AppError, auth::Setup};
 use crate::domain::people::{DisplayName, Email, NewPassword};
-use crate::web::error::WebResult;
+use crate::web::error::{WebError, WebResult};
 use crate::web::forms::FieldErrors;
 use crate::web::session::{FlashKind, SessionExtras as _};
-use crate::web::{client, pages};
+use crate::web::{client, csrf, pages};
 
 #[derive(Template)]
 #[template(path = "auth/setup.html")]
@@ -42,7 +42,7 @@ pub struct SetupForm {
 /// The set-up form, or 404 if the link is not (or no longer) valid.
 #[tracing::instrument(skip_all)]
 pub async fn form(
-    session: Session,
+    req: HttpRequest,
     app: web::Data<App>,
     token: web::Path<String>,
 ) -> WebResult<HttpResponse> {
@@ -50,12 +50,23 @@ pub async fn form(
     if !app::auth::setup_link_is_valid(&app, &token).await? {
         return Err(AppError::NotFound.into());
     }
-    pages::render(&SetupPage {
-        csrf: session.csrf_token()?,
+    let page = SetupPage {
+        csrf: String::new(),
         action: format!("/setup/{token}"),
         input: SetupForm::default(),
         errors: FieldErrors::default(),
-    })
+    };
+    render(&req, &app, StatusCode::OK, page)
+}
+
+/// Renders the page with the CSRF token of a page before sign-in (and its cookie).
+fn render(req: &HttpRequest, app: &App, status: StatusCode, page: SetupPage) -> WebResult<HttpResponse> {
+    let (token, cookie) = csrf::for_anonymous_page(req, app);
+    let mut response = pages::render_with_status(status, &SetupPage { csrf: token, ..page })?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(WebError::internal)?;
+    }
+    Ok(response)
 }
 
 /// Creates the agency and its first admin, signs them in and opens the Settings.
@@ -84,10 +95,8 @@ pub async fn submit(
     let (Some(agency_name), Some(name), Some(email), Some(password), true) =
         (agency_name, name, email, password, errors.is_empty())
     else {
-        return pages::render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SetupPage { csrf: session.csrf_token()?, action: format!("/setup/{token}"), input, errors },
-        );
+        let page = SetupPage { csrf: String::new(), action: format!("/setup/{token}"), input, errors };
+        return render(&req, &app, StatusCode::UNPROCESSABLE_ENTITY, page);
     };
     let setup = Setup { agency_name, name, email, password };
     let user = app::auth::set_up(&app, &token, setup, client::ip(&req)).await?;

@@ -1,9 +1,6 @@
-//! `GET /sign-in` and `POST /sign-in`.
-//!
-//! A wrong email and a wrong password get the same message and take the same time (an
-//! unknown email is verified against a decoy hash). After repeated failures for one
-//! email or from one address, attempts are refused for a while without checking the
-//! password at all.
+//! `GET /sign-in` and `POST /sign-in`. Showing the page writes nothing: its CSRF token
+//! travels in a signed cookie until a session exists. The rules (one generic message,
+//! throttling) live in [`crate::app::auth`].
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -11,12 +8,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::auth::{SignIn, THROTTLE_WINDOW_MINUTES};
+use actix_web::cookie::{Cookie, SameSite};
+
+use crate::app::auth::{DEVICE_DAYS, SignIn};
 use crate::app::{self, App};
 use crate::domain::people::Email;
 use crate::web::error::WebResult;
 use crate::web::session::SessionExtras as _;
-use crate::web::{client, pages};
+use crate::web::{client, csrf, pages};
+
+/// The device cookie's name, with the `__Host-` prefix behind TLS.
+fn device_cookie(tls: bool) -> &'static str {
+    if tls { "__Host-pi_device" } else { "pi_device" }
+}
 
 const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
@@ -37,12 +41,22 @@ pub struct SignInQuery {
 
 /// The sign-in form; a signed-in user goes straight to the Settings.
 #[tracing::instrument(skip_all)]
-pub async fn form(session: Session, query: web::Query<SignInQuery>) -> WebResult<HttpResponse> {
+pub async fn form(
+    req: HttpRequest,
+    session: Session,
+    app: web::Data<App>,
+    query: web::Query<SignInQuery>,
+) -> WebResult<HttpResponse> {
     if session.user_id().is_some() {
         return Ok(pages::see_other("/settings"));
     }
     let notice = query.signed_out.as_ref().map(|_| "You have signed out.");
-    pages::render(&SignInPage { csrf: session.csrf_token()?, email: String::new(), error: None, notice })
+    let (token, cookie) = csrf::for_anonymous_page(&req, &app);
+    let mut response = pages::render(&SignInPage { csrf: token, email: String::new(), error: None, notice })?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(crate::web::error::WebError::internal)?;
+    }
+    Ok(response)
 }
 
 /// Fields of the sign-in form.
@@ -63,16 +77,21 @@ pub async fn submit(
     form: web::Form<SignInForm>,
 ) -> WebResult<HttpResponse> {
     let SignInForm { email: typed_email, password } = form.into_inner();
+    let (token, cookie) = csrf::for_anonymous_page(&req, &app);
     let retry = |status: StatusCode, message: &str| {
-        pages::render_with_status(
+        let mut response = pages::render_with_status(
             status,
             &SignInPage {
-                csrf: session.csrf_token()?,
+                csrf: token.clone(),
                 email: typed_email.trim().to_owned(),
                 error: Some(message.to_owned()),
                 notice: None,
             },
-        )
+        )?;
+        if let Some(cookie) = &cookie {
+            response.add_cookie(cookie).map_err(crate::web::error::WebError::internal)?;
+        }
+        Ok::<_, crate::web::error::WebError>(response)
     };
     let Ok(email) = Email::parse(&typed_email) else {
         return retry(StatusCode::UNPROCESSABLE_ENTITY, "Enter your email address and password.");
@@ -80,17 +99,35 @@ pub async fn submit(
     if password.is_empty() {
         return retry(StatusCode::UNPROCESSABLE_ENTITY, "Enter your email address and password.");
     }
-    match app::auth::sign_in(&app, email, password, client::ip(&req)).await? {
-        SignIn::SignedIn(user) => {
+    let device = req.cookie(device_cookie(app.config.tls)).map(|cookie| cookie.value().to_owned());
+    match app::auth::sign_in(&app, email, password, client::ip(&req), device.as_deref()).await? {
+        SignIn::SignedIn { user, device } => {
             session.sign_in(user.id)?;
-            Ok(pages::see_other("/settings"))
+            let mut response = pages::see_other("/settings");
+            let device = Cookie::build(device_cookie(app.config.tls), device)
+                .path("/")
+                .http_only(true)
+                .secure(app.config.tls)
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(DEVICE_DAYS))
+                .finish();
+            response.add_cookie(&device).map_err(crate::web::error::WebError::internal)?;
+            Ok(response)
         }
         SignIn::Refused => retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS),
-        SignIn::Throttled => retry(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "Too many failed sign-in attempts. Wait {THROTTLE_WINDOW_MINUTES} minutes, then try again."
-            ),
-        ),
+        SignIn::Throttled(wait) => {
+            let minutes = wait.div_ceil(60);
+            let mut response = retry(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed sign-in attempts. Wait {minutes} {}, then try again.",
+                    if minutes == 1 { "minute" } else { "minutes" }
+                ),
+            )?;
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
     }
 }

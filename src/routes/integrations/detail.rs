@@ -12,7 +12,7 @@ use crate::domain::rotation::TokenState;
 use crate::web::current::{Section, Shell};
 use crate::web::error::WebResult;
 use crate::web::pages;
-use crate::web::reveal::RevealSealer;
+use crate::web::reveal;
 
 /// A scope as the detail page lists it.
 pub struct HeldScope {
@@ -136,12 +136,14 @@ struct RevealPage {
 pub async fn reveal(
     page: IntegrationsPage,
     app: web::Data<App>,
-    sealer: web::Data<RevealSealer>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
     let id = path.integration_id;
     let integration = app::integrations::find(&app, page.requester(), page.context, id).await?;
-    let token = sealer.take(&page.me.session, id);
+    let token = match reveal::pending(&page.me.session, id) {
+        Some(pending) => app::reveals::take(&app, page.requester(), page.context, id, pending).await?,
+        None => None,
+    };
     let mut response = pages::render(&RevealPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
         name: integration.name,

@@ -11,7 +11,7 @@ use crate::domain::rotation::{self, Command};
 use crate::web::current::{Section, Shell};
 use crate::web::error::{WebError, WebResult};
 use crate::web::pages;
-use crate::web::reveal::RevealSealer;
+use crate::web::reveal;
 use crate::web::session::{FlashKind, SessionExtras as _};
 
 #[derive(Template)]
@@ -95,7 +95,6 @@ async fn act(
     command: Command,
     page: IntegrationsPage,
     app: web::Data<App>,
-    sealer: web::Data<RevealSealer>,
     id: IntegrationId,
 ) -> WebResult<HttpResponse> {
     let session = &page.me.session;
@@ -123,9 +122,9 @@ async fn act(
         Command::ExpireNow => "The old token has expired. Only the new token works now.".to_owned(),
     };
     session.flash(FlashKind::Success, message)?;
-    match rotated.new_token {
-        Some(token) => {
-            sealer.stash(session, id, &token)?;
+    match rotated.reveal {
+        Some(pending) => {
+            reveal::remember(session, id, pending)?;
             Ok(pages::see_other(&format!("{url}/reveal")))
         }
         None => Ok(pages::see_other(&url)),
@@ -149,10 +148,9 @@ macro_rules! rotation_routes {
         pub async fn $act(
             page: IntegrationsPage,
             app: web::Data<App>,
-            sealer: web::Data<RevealSealer>,
             path: web::Path<PathIds>,
         ) -> WebResult<HttpResponse> {
-            act(Command::$command, page, app, sealer, path.integration_id).await
+            act(Command::$command, page, app, path.integration_id).await
         }
     )+};
 }

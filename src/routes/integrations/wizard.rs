@@ -17,7 +17,7 @@ use crate::web::current::{Section, SettingsPage, Shell};
 use crate::web::error::{WebError, WebResult};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::pages;
-use crate::web::reveal::RevealSealer;
+use crate::web::reveal;
 use crate::web::session::{FlashKind, SessionExtras as _};
 
 const DRAFT: &str = "integration_draft";
@@ -265,7 +265,6 @@ pub async fn new_scopes(page: IntegrationsPage, app: web::Data<App>) -> WebResul
 pub async fn submit_new_scopes(
     page: IntegrationsPage,
     app: web::Data<App>,
-    sealer: web::Data<RevealSealer>,
     form: HtmlForm<ScopesForm>,
 ) -> WebResult<HttpResponse> {
     let session = &page.me.session;
@@ -292,7 +291,7 @@ pub async fn submit_new_scopes(
             .await?;
     let integration = created.integration;
     session.remove(DRAFT);
-    sealer.stash(session, integration.id, &created.token)?;
+    reveal::remember(session, integration.id, created.reveal)?;
     session.flash(FlashKind::Success, format!("Integration “{}” created.", integration.name))?;
     Ok(pages::see_other(&format!("{}/reveal", integration_url(page.context, integration.id))))
 }

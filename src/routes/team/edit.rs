@@ -36,6 +36,8 @@ pub struct Toggle {
     pub description: &'static str,
     /// Whether it is on.
     pub checked: bool,
+    /// Whether the viewer may not switch it (they do not hold it themselves).
+    pub disabled: bool,
 }
 
 /// A sub-account checkbox.
@@ -56,6 +58,8 @@ struct EditPage {
     name: String,
     email: String,
     is_me: bool,
+    editable: bool,
+    role_label: &'static str,
     active: bool,
     url: String,
     back_url: String,
@@ -65,7 +69,7 @@ struct EditPage {
     sessions: i64,
 }
 
-fn toggles(role: Role, p: Permissions) -> Vec<Toggle> {
+fn toggles(role: Role, p: Permissions, grantable: Permissions) -> Vec<Toggle> {
     match role {
         Role::AgencyAdmin => vec![
             Toggle {
@@ -73,18 +77,21 @@ fn toggles(role: Role, p: Permissions) -> Vec<Toggle> {
                 label: "Manage agency private integrations",
                 description: "Create, edit, rotate and delete the agency's own private integrations.",
                 checked: p.manage_agency_integrations,
+                disabled: !grantable.manage_agency_integrations,
             },
             Toggle {
                 name: "manage_sub_account_integrations",
                 label: "Manage sub-account private integrations",
                 description: "Do the same for every sub-account of the agency.",
                 checked: p.manage_sub_account_integrations,
+                disabled: !grantable.manage_sub_account_integrations,
             },
             Toggle {
                 name: "manage_team",
                 label: "Manage team",
                 description: "Add people and change anyone's role, permissions and sub-accounts.",
                 checked: p.manage_team,
+                disabled: !grantable.manage_team,
             },
         ],
         Role::AccountAdmin => vec![
@@ -93,12 +100,14 @@ fn toggles(role: Role, p: Permissions) -> Vec<Toggle> {
                 label: "Manage private integrations",
                 description: "Create, edit, rotate and delete the private integrations of their sub-accounts.",
                 checked: p.manage_integrations,
+                disabled: !grantable.manage_integrations,
             },
             Toggle {
                 name: "manage_staff",
                 label: "Manage staff",
                 description: "Manage the account admins and users of their sub-accounts under My Staff.",
                 checked: p.manage_staff,
+                disabled: !grantable.manage_staff,
             },
         ],
         Role::AgencyUser | Role::AccountUser => Vec::new(),
@@ -130,6 +139,8 @@ pub async fn form(
         shell: page.shell(Some(Section::Team)),
         title: title(&page),
         is_me: id == page.me.user.id,
+        editable: app::people::may_change(page.requester(), page.context, &member),
+        role_label: role.label(),
         active: member.user.active,
         url: person_url(page.context, id),
         back_url: team_url(page.context),
@@ -144,7 +155,7 @@ pub async fn form(
                 selected: option == role,
             })
             .collect(),
-        toggles: toggles(role, member.user.permissions),
+        toggles: toggles(role, member.user.permissions, page.me.actor.grantable()),
         sub_accounts,
         sessions,
         name: member.user.name,
@@ -178,8 +189,11 @@ pub async fn submit(
     let session = &page.me.session;
     let form = form.0;
     let Some(role) = Role::parse(&form.role) else {
-        // Still a person the viewer may manage? (Otherwise 404/403, not a message.)
-        app::people::manageable(&app, page.requester(), page.context, path.user_id).await?;
+        // Still a person the viewer may change? (Otherwise 404/403, not a message.)
+        let member = app::people::manageable(&app, page.requester(), page.context, path.user_id).await?;
+        if !app::people::may_change(page.requester(), page.context, &member) {
+            return Err(AppError::Forbidden.into());
+        }
         session.flash(FlashKind::Error, "Choose one of the roles offered.")?;
         return Ok(pages::see_other(&url));
     };

@@ -29,7 +29,8 @@ async fn rate_limits_are_announced_enforced_and_survive_a_rotation() {
     assert_eq!(remaining, ["2", "1", "0"]);
     let (status, headers) = get_with_headers(&app, "/v2/oauth/token-info", &token).await;
     assert_eq!(status, 429);
-    assert_eq!(header(&headers, "x-ratelimit-daily-remaining"), "3");
+    assert_eq!(header(&headers, "retry-after"), "10", "until the oldest request leaves the window");
+    assert_eq!(header(&headers, "x-ratelimit-daily-remaining"), "4", "a refused request does not count");
 
     // The burst counter belongs to the integration: a new token does not reset it.
     app.get(&format!("{detail}/rotate-now")).await;
@@ -39,13 +40,17 @@ async fn rate_limits_are_announced_enforced_and_survive_a_rotation() {
 
     app.clock.advance(Duration::seconds(10));
     let (status, headers) = get_with_headers(&app, "/v2/users/", &new_token).await;
-    assert_eq!(status, 200, "a new interval");
-    assert_eq!(header(&headers, "x-ratelimit-daily-remaining"), "1");
+    assert_eq!(status, 200, "the first requests left the window");
+    assert_eq!(header(&headers, "x-ratelimit-daily-remaining"), "3");
 
     // The daily limit is shared by every integration of the agency.
     let (_, other) = create_integration(&app, AGENCY, "Other", &["users.readonly"]).await;
-    assert_eq!(get_with_headers(&app, "/v2/users/", &other).await.0, 200);
-    assert_eq!(get_with_headers(&app, "/v2/users/", &other).await.0, 429, "seven requests today");
+    for _ in 0..3 {
+        assert_eq!(get_with_headers(&app, "/v2/users/", &other).await.0, 200);
+    }
+    let (status, headers) = get_with_headers(&app, "/v2/users/", &other).await;
+    assert_eq!(status, 429, "seven requests today");
+    assert!(header(&headers, "retry-after").parse::<u64>().expect("seconds") > 0, "until midnight UTC");
 }
 
 #[tokio::test]

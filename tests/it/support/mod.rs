@@ -93,6 +93,15 @@ impl Page {
         self.texts(selector).into_iter().next().unwrap_or_else(|| panic!("no {selector} in:\n{}", self.body))
     }
 
+    /// The `Set-Cookie` line of the cookie `name`, if the response sets it.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|line| line.starts_with(&format!("{name}=")))
+    }
+
     /// A header's value.
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or("")
@@ -185,7 +194,7 @@ impl TestApp {
 
     /// The digest the app stores for a token.
     pub fn state_digest(&self, token: &private_integrations::domain::token::TokenSecret) -> Vec<u8> {
-        self.state().digester.digest(token)
+        self.state().keys.digest(token)
     }
 
     /// A direct database connection.
@@ -317,6 +326,11 @@ fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
+}
+
+/// The CSRF token of a page's forms.
+pub fn csrf_in_page(body: &str) -> Option<String> {
+    csrf_in(body)
 }
 
 fn csrf_in(body: &str) -> Option<String> {

@@ -29,10 +29,8 @@ async fn create_lists_reads_edits_and_deletes_within_the_context() {
     )
     .await
     .expect("created");
-    assert_eq!(
-        tokens::verify(app, created.token.expose()).await.expect("works").caller.scopes,
-        ["users.readonly"]
-    );
+    let token = harness.reveal(&owner, agency, created.integration.id, created.reveal).await;
+    assert_eq!(tokens::verify(app, token.expose()).await.expect("works").caller.scopes, ["users.readonly"]);
 
     let listed = integrations::list(app, &owner, agency).await.expect("list");
     assert_eq!(listed.iter().map(|row| row.integration.name.as_str()).collect::<Vec<_>>(), ["CRM"]);
@@ -44,13 +42,13 @@ async fn create_lists_reads_edits_and_deletes_within_the_context() {
         ("CRM sync", &["locations.readonly".to_owned()][..])
     );
     assert_eq!(
-        tokens::verify(app, created.token.expose()).await.expect("the token is unchanged").caller.scopes,
+        tokens::verify(app, token.expose()).await.expect("the token is unchanged").caller.scopes,
         ["locations.readonly"],
         "the new scopes apply at once, through the cache"
     );
 
     integrations::delete(app, &owner, agency, id).await.expect("deleted");
-    assert!(matches!(tokens::verify(app, created.token.expose()).await, Err(tokens::Rejected::Invalid)));
+    assert!(matches!(tokens::verify(app, token.expose()).await, Err(tokens::Rejected::Invalid)));
     assert!(integrations::list(app, &owner, agency).await.expect("list").is_empty());
 }
 

@@ -14,7 +14,6 @@ use private_integrations::clock::ManualClock;
 use private_integrations::config::Config;
 use private_integrations::db::Database;
 use private_integrations::domain::people::Member;
-use private_integrations::domain::token::TokenDigester;
 
 use crate::support::{TestDatabase, World, seed};
 
@@ -40,7 +39,7 @@ impl Harness {
             clock: clock.clone(),
             passwords: Passwords::new(1).expect("passwords"),
             catalog: Arc::new(config.load_catalog().expect("catalog")),
-            digester: TokenDigester::new(None),
+            keys: private_integrations::app::keys::Keys::new(None, &[], vec![7; 32]),
             tokens: TokenCache::new(),
             limiter: private_integrations::app::limits::RateLimiter::new(config.rate_limits),
             metrics: Arc::default(),
@@ -48,6 +47,20 @@ impl Harness {
             config: Arc::new(config),
         };
         Self { app, clock, world, db }
+    }
+
+    /// The token awaiting its reveal, taken as `by` would (once).
+    pub async fn reveal(
+        &self,
+        by: &Requester,
+        context: private_integrations::domain::access::Context,
+        id: private_integrations::domain::ids::IntegrationId,
+        reveal: uuid::Uuid,
+    ) -> private_integrations::domain::token::TokenSecret {
+        private_integrations::app::reveals::take(&self.app, by, context, id, reveal)
+            .await
+            .expect("taken")
+            .expect("revealed")
     }
 
     /// The seeded person of this email, as a requester from 192.0.2.1.

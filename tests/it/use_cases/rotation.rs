@@ -20,13 +20,14 @@ async fn rotate_later_keeps_the_old_token_until_the_overlap_ends_and_cancel_rest
         scopes: ScopeSet::parse(&["users.readonly".to_owned()], &app.catalog, Level::Agency).expect("scopes"),
     };
     let created = integrations::create(app, &owner, agency, fields).await.expect("created");
-    let (id, old) = (created.integration.id, created.token);
+    let id = created.integration.id;
+    let old = harness.reveal(&owner, agency, id, created.reveal).await;
 
     let refused = rotation::run(app, &owner, agency, id, Command::CancelRotation).await;
     assert!(matches!(refused, Err(AppError::Refused(message)) if message == "No rotation is running."));
 
     let rotated = rotation::run(app, &owner, agency, id, Command::RotateLater).await.expect("rotated");
-    let new = rotated.new_token.expect("a new token");
+    let new = harness.reveal(&owner, agency, id, rotated.reveal.expect("a new token")).await;
     assert!(tokens::verify(app, new.expose()).await.is_ok());
     harness.clock.advance(Duration::days(7) - Duration::seconds(1));
     assert!(tokens::verify(app, old.expose()).await.is_ok(), "the old token works until the overlap ends");
