@@ -39,6 +39,8 @@ pub struct Passwords {
     permits: Arc<Semaphore>,
     /// How many argon2 verifications ran, decoys included.
     verifications: Arc<std::sync::atomic::AtomicU64>,
+    /// How many passwords were hashed.
+    hashes: Arc<std::sync::atomic::AtomicU64>,
     /// Verified against when the email is unknown, so that the answer takes as long as
     /// for a known email.
     decoy: Arc<str>,
@@ -51,12 +53,14 @@ impl Passwords {
         Ok(Self {
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
             verifications: Arc::default(),
+            hashes: Arc::default(),
             decoy: decoy.into(),
         })
     }
 
     /// Hashes a new password.
     pub async fn hash(&self, password: NewPassword) -> Result<String, AppError> {
+        self.hashes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let _permit = self.permits.acquire().await.map_err(|error| AppError::Internal(error.into()))?;
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
@@ -83,6 +87,11 @@ impl Passwords {
     /// for a known and an unknown email, which is what keeps their timing alike.
     pub fn verifications(&self) -> u64 {
         self.verifications.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many passwords this instance hashed (a wrong set-up link must cost none).
+    pub fn hashes(&self) -> u64 {
+        self.hashes.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

@@ -277,4 +277,37 @@ mod tests {
         let after = vec!["b.readonly".to_owned(), "c.write".to_owned()];
         assert_eq!(diff(&before, &after), (vec!["c.write".to_owned()], vec!["a.readonly".to_owned()]));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_catalog_or_an_error_never_a_panic(text in "\\PC*") {
+            let _ = Catalog::parse(&text);
+        }
+
+        #[test]
+        fn catalog_like_text_is_a_catalog_or_an_error_never_a_panic(
+            name in "[a-z./_-]{0,12}",
+            levels in proptest::collection::vec(proptest::sample::select(vec!["agency", "sub-account", "x"]), 0..3),
+            label in "\\PC{0,8}",
+        ) {
+            let levels: Vec<String> = levels.iter().map(|level| format!("{level:?}")).collect();
+            let text = format!(
+                "[[area]]\nname = \"A\"\n[[area.scope]]\nname = {name:?}\nlabel = {label:?}\ndescription = \"D\"\nlevels = [{}]\n",
+                levels.join(", ")
+            );
+            if let Ok(catalog) = Catalog::parse(&text) {
+                proptest::prop_assert!(catalog.get(&name).is_some());
+            }
+        }
+
+        #[test]
+        fn a_scope_set_holds_only_known_scopes_allowed_at_its_level(
+            chosen in proptest::collection::vec("[a-z./_]{1,24}", 0..6),
+        ) {
+            let catalog = Catalog::builtin();
+            if let Ok(set) = ScopeSet::parse(&chosen, &catalog, Level::Agency) {
+                proptest::prop_assert!(set.names().iter().all(|name| catalog.allows(name, Level::Agency)));
+            }
+        }
+    }
 }

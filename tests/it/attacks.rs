@@ -433,3 +433,62 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_and_cannot_lock_each_othe
         .expect("events");
     assert!(ips.iter().all(|ip| ip.as_deref() == Some("127.0.0.1")), "{ips:?}");
 }
+
+#[tokio::test]
+async fn guesses_spread_over_many_addresses_do_not_lock_out_a_browser_that_signed_in_before() {
+    let app = TestApp::spawn_with(Options {
+        env: vec![("TRUSTED_PROXIES", "127.0.0.1/32".to_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    seed(&mut app.conn());
+    let sign_in = |client: reqwest::Client, ip: String, password: &'static str| {
+        let address = app.address.clone();
+        async move {
+            let page = client
+                .get(format!("{address}/sign-in"))
+                .header("X-Forwarded-For", &ip)
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("body");
+            let csrf = crate::support::csrf_in_page(&page).expect("csrf");
+            client
+                .post(format!("{address}/sign-in"))
+                .header("X-Forwarded-For", &ip)
+                .header("Origin", &address)
+                .form(&[("csrf_token", csrf.as_str()), ("email", people::OWNER), ("password", password)])
+                .send()
+                .await
+                .expect("post")
+                .status()
+                .as_u16()
+        }
+    };
+    let browser = || {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    };
+    // The owner's own browser signed in before: it holds their device cookie.
+    let own = browser();
+    assert_eq!(sign_in(own.clone(), "198.51.100.8".to_owned(), PASSWORD).await, 303);
+    diesel::delete(private_integrations::db::schema::sessions::table)
+        .execute(&mut app.conn())
+        .expect("signed out");
+    // Twenty guesses from twenty addresses.
+    for n in 0..20 {
+        assert_eq!(sign_in(browser(), format!("203.0.113.{n}"), "guess").await, 401);
+    }
+    assert_eq!(
+        sign_in(browser(), "192.0.2.50".to_owned(), PASSWORD).await,
+        429,
+        "an unknown browser is held back: the email is under attack"
+    );
+    assert_eq!(sign_in(own, "198.51.100.99".to_owned(), PASSWORD).await, 303, "the owner's browser is not");
+}

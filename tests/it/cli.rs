@@ -296,3 +296,47 @@ fn migrate_creates_a_missing_database() {
     let mut conn = db.conn();
     assert!(!private_integrations::db::agencies::any_exists(&mut conn).expect("migrated schema"));
 }
+
+#[test]
+fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
+    use std::io::BufRead as _;
+    let db = TestDatabase::missing();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_private-integrations"))
+        .arg("serve")
+        .env("DATABASE_URL", db.url())
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env_remove("SECRET_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let link = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.split_whitespace().find(|word| word.contains("/setup/")).map(str::to_owned))
+        .expect("the setup link is printed");
+    let token = link.rsplit('/').next().expect("token").to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(&link)
+            .header("origin", "https://evil.example")
+            .form(&[("agency_name", "X")])
+            .send()
+            .await
+            .expect("post")
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 403, "a cross-site form is refused");
+    child.kill().expect("stop");
+    let output = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("SECRET_KEY is not set"), "a loud warning:\n{logs}");
+    assert!(logs.contains("refused a cross-origin form submission"), "{logs}");
+    assert!(logs.contains("/setup/{token}"), "the route pattern is logged:\n{logs}");
+    assert!(!logs.contains(&token), "the one-time token never reaches the logs:\n{logs}");
+}

@@ -149,3 +149,122 @@ async fn tls_deployments_use_secure_host_prefixed_cookies_and_hsts() {
         assert!(cookie.contains("HttpOnly"), "{cookie}");
     }
 }
+
+#[tokio::test]
+async fn a_setup_link_expires_after_a_day_and_a_wrong_one_costs_no_hashing() {
+    let app = TestApp::spawn().await;
+    let link = app.setup_link.clone().expect("an empty installation prints a setup link");
+    let path = link.trim_start_matches(&app.address).to_owned();
+    let fields = [
+        ("agency_name", "Acme"),
+        ("name", "Ann"),
+        ("email", "ann@acme.test"),
+        ("password", "long enough password"),
+        ("password_confirmation", "long enough password"),
+    ];
+    app.get(&path).await;
+    let hashes = app.state().passwords.hashes();
+    let wrong = app.post_form("/setup/not-the-token-at-all-00000000000", &fields).await;
+    assert_eq!(wrong.status, 404);
+    assert_eq!(app.state().passwords.hashes(), hashes, "the link is checked before any hashing");
+
+    app.clock.advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    assert_eq!(app.get(&path).await.status, 404, "a day later the link is dead");
+    let late = app.post_form(&path, &fields).await;
+    assert_eq!(late.status, 404);
+    assert!(!private_integrations::db::agencies::any_exists(&mut app.conn()).expect("query"));
+}
+
+#[tokio::test]
+async fn an_address_presenting_bad_tokens_is_refused_before_any_lookup_for_a_minute() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) = crate::support::create_integration(
+        &app,
+        "/settings/private-integrations",
+        "CRM",
+        &["users.readonly"],
+    )
+    .await;
+    let api = reqwest::Client::new();
+    let call = |token: String| {
+        let api = api.clone();
+        let url = format!("{}/v2/users/", app.address);
+        async move { api.get(url).bearer_auth(token).send().await.expect("call") }
+    };
+    for _ in 0..private_integrations::app::tokens::MAX_FAILURES_PER_ADDRESS {
+        let guess = crate::support::new_token().expose().to_owned();
+        assert_eq!(call(guess).await.status(), 401);
+    }
+    let refused = call(token.clone()).await;
+    assert_eq!(refused.status(), 429, "even a good token, from this address, for now");
+    assert!(
+        refused.headers()["retry-after"].to_str().expect("seconds").parse::<u64>().expect("number") <= 60
+    );
+    let body: serde_json::Value = refused.json().await.expect("json");
+    assert_eq!(body["statusCode"], 429);
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(call(token).await.status(), 200, "the next minute it works again");
+}
+
+#[tokio::test]
+async fn rotating_the_secret_key_invalidates_no_token_and_no_session() {
+    let db = crate::support::TestDatabase::new();
+    seed(&mut db.conn());
+    let old_key = "the old secret key that is long enough to be accepted";
+    let first = TestApp::spawn_with(crate::support::Options {
+        env: vec![("SECRET_KEY", old_key.to_owned())],
+        database: Some(db),
+        database_url: None,
+    })
+    .await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) = crate::support::create_integration(
+        &first,
+        "/settings/private-integrations",
+        "CRM",
+        &["users.readonly"],
+    )
+    .await;
+    let rotated = TestApp::spawn_with(crate::support::Options {
+        env: vec![
+            ("SECRET_KEY", "the new secret key, just as long as the old one".to_owned()),
+            ("PREVIOUS_SECRET_KEYS", old_key.to_owned()),
+        ],
+        database: None,
+        database_url: Some(first.db.url()),
+    })
+    .await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/v2/users/", rotated.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(response.status(), 200, "the token still works under the new key");
+    let secret = private_integrations::domain::token::TokenSecret::parse(&token).expect("token");
+    let stored = private_integrations::db::integrations::find_by_digest(
+        &mut first.conn(),
+        &rotated.state_digest(&secret),
+    )
+    .expect("query");
+    assert!(stored.is_some(), "its digest was rewritten under the new key");
+    let browser = first.browser.towards(&rotated.address);
+    assert_eq!(browser.get("/settings/team").await.status, 200, "the session too survives");
+}
+
+#[tokio::test]
+async fn pages_showing_people_or_history_are_never_stored() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    for path in ["/settings/team", "/settings/audit-log", "/settings/private-integrations"] {
+        let page = app.get(path).await;
+        assert!(
+            page.header("cache-control").contains("no-store"),
+            "{path}: {}",
+            page.header("cache-control")
+        );
+    }
+}

@@ -412,3 +412,25 @@ pub async fn submit_edit_scopes(
     )?;
     Ok(pages::see_other(&integration_url(page.context, id)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The forms' decoders meet arbitrary bodies with a value or an error, never a
+        /// panic (the fuzz target `form_decode` explores further).
+        #[test]
+        fn any_body_decodes_or_is_refused(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = serde_html_form::from_bytes::<DetailsForm>(&body);
+            let _ = serde_html_form::from_bytes::<ScopesForm>(&body);
+        }
+
+        #[test]
+        fn repeated_scope_fields_all_arrive(scopes in proptest::collection::vec("[a-z.]{1,12}", 0..5)) {
+            let body = scopes.iter().map(|scope| format!("scopes={scope}")).collect::<Vec<_>>().join("&");
+            let form = serde_html_form::from_bytes::<ScopesForm>(body.as_bytes()).expect("decodes");
+            proptest::prop_assert_eq!(form.scopes, scopes);
+        }
+    }
+}

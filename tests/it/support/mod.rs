@@ -274,6 +274,12 @@ impl Browser {
         self.csrf.lock().expect("lock").clone()
     }
 
+    /// The same browser (cookies and all) talking to another running app: cookies are
+    /// kept per host, whatever the port.
+    pub fn towards(&self, address: &str) -> Browser {
+        Browser { address: address.to_owned(), client: self.client.clone(), csrf: Mutex::new(self.csrf()) }
+    }
+
     /// Signs in through the form; panics unless it works.
     /// Opens the sign-in page first, as a person does, and follows the redirects to the
     /// page they land on.
