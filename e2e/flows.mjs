@@ -4,6 +4,7 @@
 //
 // A flow receives `s`: { page, app, tenant, js, check(name) } and the data it works on.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 
 import { PASSWORD, navLink, settingsUrl } from "./support.mjs";
 
@@ -348,3 +349,143 @@ export async function labsOffAndOn(s) {
   await page.getByRole("heading", { name: "Private Integrations", exact: true, level: 1 }).waitFor();
 }
 
+
+// ---------------------------------------------------------------------------------------
+// Two-factor authentication and sudo mode
+
+/** The bytes of a base32 secret as authenticator apps read it (RFC 4648, spaces ignored). */
+function base32Bytes(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of text.replace(/[\s=]/g, "").toUpperCase()) {
+    const value = alphabet.indexOf(char);
+    assert.ok(value >= 0, `not base32: ${char}`);
+    bits += value.toString(2).padStart(5, "0");
+  }
+  const bytes = [];
+  for (let index = 0; index + 8 <= bits.length; index += 8) bytes.push(parseInt(bits.slice(index, index + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** The code an authenticator app shows for `secret` (RFC 6238: SHA-1, 6 digits, 30 s) at `unixSeconds`. */
+export function totp(secret, unixSeconds = Date.now() / 1000) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const digest = createHmac("sha1", base32Bytes(secret)).update(counter).digest();
+  const offset = digest[digest.length - 1] & 0x0f;
+  const value = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, "0");
+}
+
+/**
+ * An authenticator app for `secret`. `next()` gives a code not used yet: a code works
+ * once, so it is the current step's, or the next step's (accepted as one step of drift)
+ * when the current one was used, waiting for the clock when both were.
+ */
+export function authenticator(secret) {
+  let lastStep = -1;
+  return {
+    secret,
+    async next() {
+      for (;;) {
+        const now = Math.floor(Date.now() / 30_000);
+        const step = Math.max(now, lastStep + 1);
+        if (step <= now + 1) {
+          lastStep = step;
+          return totp(secret, step * 30);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+    /** A code that is certainly wrong now. */
+    wrong() {
+      return String((Number(totp(secret)) + 500_000) % 1_000_000).padStart(6, "0");
+    },
+  };
+}
+
+/**
+ * Security → Set up → the secret typed by hand (read from the page as a person would),
+ * the first code → Verify: ten recovery codes, shown once. Returns { phone, codes }: the
+ * authenticator app holding the secret, and the codes.
+ */
+export async function setUpTwoFactor(s, { checks = false } = {}) {
+  const { page, app } = s;
+  const check = checks ? s.check : async () => {};
+  if (!new URL(page.url()).pathname.startsWith("/account/security")) {
+    await page.goto(`${app.base}/settings`);
+    await page.locator("details.user-menu > summary").click();
+    await page.locator("details.user-menu").getByRole("link", { name: "Security", exact: true }).click();
+  }
+  await page.getByRole("heading", { name: "Security", level: 1 }).waitFor();
+  await check("account — Security, two-factor off");
+  await page.getByRole("button", { name: "Set up" }).click();
+  await page.getByRole("heading", { name: "Set up two-factor authentication" }).waitFor();
+  assert.equal(await page.getByRole("img", { name: "QR code for your authenticator app" }).count(), 1, "a QR code drawn by the server");
+  await check("account — set up two-factor");
+  const secret = (await page.locator("#secret").textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{4}( [A-Z2-7]{4})+$/, "the secret in groups of four");
+
+  const phone = authenticator(secret);
+  await page.getByLabel("Authentication code").fill(phone.wrong());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expectText(page, "That code is not right. Check your authenticator app and try again.");
+  await page.getByLabel("Authentication code").fill(await phone.next());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByRole("heading", { name: "Recovery codes" }).waitFor();
+  await expectText(page, "Two-factor authentication is on.");
+  const codes = await page.getByRole("list", { name: "Recovery codes" }).locator("code").allTextContents();
+  assert.equal(codes.length, 10);
+  const download = await page.getByRole("link", { name: "Download" }).getAttribute("href");
+  assert.ok(codes.every((one) => decodeURIComponent(download).includes(one)), "the download holds every code");
+  await check("account — recovery codes");
+  await page.getByRole("link", { name: "Done" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/account"));
+  return { phone, codes };
+}
+
+/** Signs in with the password, then the second step with `code` (a code or a recovery code). */
+export async function signInWithCode(s, email, code, { check = async () => {} } = {}) {
+  const { page, app } = s;
+  await page.goto(`${app.base}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Two-factor authentication" }).waitFor();
+  await check();
+  await page.getByLabel("Authentication code").fill(code);
+  await page.getByRole("button", { name: "Verify" }).click();
+}
+
+/**
+ * The create wizard when access was confirmed long ago: **Create** asks to **Confirm
+ * access**; a wrong password is refused; the right one lands back on step 2 with every
+ * tick kept, and **Create** then works.
+ */
+export async function sudoInWizard(s, { name, scopes }) {
+  const { page, app, tenant } = s;
+  await page.goto(`${settingsUrl(app)}/private-integrations/new`);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText(`Choose what ${name} may do.`).waitFor();
+  for (const label of scopes) await page.getByText(label, { exact: true }).click();
+
+  // Sixteen minutes pass: the session's confirmation of access lapses (SUDO_MINUTES is 15).
+  app.sql(
+    `UPDATE sessions SET state = jsonb_set(state, '{sudo_until}', to_jsonb((extract(epoch FROM now())::bigint - 60)::text)) WHERE user_id = '${tenant.owner.id}'`,
+  );
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("heading", { name: "Confirm access" }).waitFor();
+  await s.check("sudo — confirm access");
+  await page.getByLabel("Password").fill("not my password");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expectText(page, "That password is not right.");
+  await s.check("sudo — wrong password");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText(`Choose what ${name} may do.`).waitFor();
+  for (const label of scopes) assert.ok(await page.getByLabel(label).isChecked(), `${label} is still ticked`);
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  const { token } = await takeToken(s, null, `Integration “${name}” created.`);
+  assert.equal(await apiStatus(app, token), 200, "the new token works");
+}

@@ -79,3 +79,8 @@ test("no JS: Team → Roles & Permissions toggle", async (t) => {
 test("no JS: Labs off and on", async (t) => {
   await flows.labsOffAndOn(await noJs(t));
 });
+
+test("no JS: Create asks to confirm access and the wizard keeps every tick", async (t) => {
+  const s = await noJs(t);
+  await flows.sudoInWizard(s, { name: "Plain confirmed app", scopes: [SCOPES.users] });
+});

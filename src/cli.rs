@@ -94,8 +94,16 @@ enum UserCommand {
         #[arg(long = "subaccount")]
         sub_accounts: Vec<SubAccountId>,
     },
-    /// Set a user's password from PI_PASSWORD or standard input.
+    /// Set a user's password from PI_PASSWORD or standard input; their sessions end.
     SetPassword {
+        /// Their email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Turn a user's two-factor authentication off (they lost their phone and their
+    /// recovery codes, and nobody in their agency can reset it); their sessions end.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
         /// Their email.
         #[arg(long)]
         email: String,
@@ -165,6 +173,16 @@ fn operate(config: Config, command: Command) -> anyhow::Result<()> {
                 let password = read_password()?;
                 operator::set_password(&app, email.clone(), password).await.map_err(explain)?;
                 println!("Password updated for {}.", email.as_str());
+                Ok(())
+            }
+            Command::User { command: UserCommand::ResetTwoFactor { email } } => {
+                let email = parsed("--email", Email::parse(&email))?;
+                let had = operator::reset_two_factor(&app, email.clone()).await.map_err(explain)?;
+                if had {
+                    println!("Two-factor authentication of {} is off; they set it up again if their agency requires it.", email.as_str());
+                } else {
+                    println!("{} had no two-factor authentication; their sessions ended anyway.", email.as_str());
+                }
                 Ok(())
             }
             Command::Demo => demo(&app).await,

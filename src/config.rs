@@ -70,6 +70,9 @@ pub struct Config {
     pub rotation_overlap: chrono::Duration,
     /// An operator's scope catalog replacing the built-in one (`SCOPE_CATALOG`).
     pub scope_catalog: Option<std::path::PathBuf>,
+    /// How long a confirmation of access lasts before dangerous actions ask again
+    /// (`SUDO_MINUTES`, default 15).
+    pub sudo: chrono::Duration,
 }
 
 /// A configuration value that could not be used.
@@ -188,6 +191,11 @@ impl Config {
             .ok_or_else(|| {
                 ConfigError::new("ROTATION_OVERLAP_HOURS", "must be at most a year (8784 hours)")
             })?;
+        let sudo = i64::try_from(positive(&get, "SUDO_MINUTES", 15)?)
+            .ok()
+            .filter(|minutes| *minutes <= 24 * 60)
+            .map(chrono::Duration::minutes)
+            .ok_or_else(|| ConfigError::new("SUDO_MINUTES", "must be at most a day (1440)"))?;
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = usize::try_from(positive(&get, "WORKERS", cpus as u64)?)
             .map_err(|_| ConfigError::new("WORKERS", "is too large"))?;
@@ -209,6 +217,7 @@ impl Config {
             redis_url: get("REDIS_URL"),
             rotation_overlap,
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
+            sudo,
         })
     }
 }

@@ -49,6 +49,9 @@ pub enum SignIn {
         /// The signed value of their new device cookie.
         device: String,
     },
+    /// The password is right and two-factor is on: the person signs in once they give
+    /// their code (or a recovery code).
+    SecondStep(User),
     /// Wrong email or password (never told apart).
     Refused,
     /// Too many recent attempts; try again after this many seconds.
@@ -68,8 +71,57 @@ fn device_for(app: &App, user: UserId, now: DateTime<Utc>) -> String {
     app.keys.sign(Purpose::Device, &format!("{user}:{}", now.timestamp()))
 }
 
+/// Takes a slot for an attempt keyed by `key` (an email, or an email's second step) from
+/// `ip`: the attempt's id, or how many seconds to wait. The slot is a row, taken under
+/// locks on the address and the key, before anything secret is checked.
+pub(super) async fn take_slot(
+    app: &App,
+    key: String,
+    ip: String,
+    known_device: bool,
+) -> AppResult<Result<i64, u64>> {
+    let now = app.clock.now();
+    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    app.write(move |conn| {
+        db::sign_in::lock(conn, &key, &ip)?;
+        let counts = db::sign_in::counts(conn, &key, &ip, since)?;
+        let over = counts.email_and_address >= MAX_ATTEMPTS_PER_EMAIL_AND_ADDRESS
+            || counts.address >= MAX_ATTEMPTS_PER_ADDRESS
+            || (!known_device && counts.email >= MAX_ATTEMPTS_PER_EMAIL);
+        if over {
+            let frees =
+                counts.oldest.map_or(now, |oldest| oldest + Duration::minutes(THROTTLE_WINDOW_MINUTES));
+            tracing::warn!(%ip, "attempt throttled");
+            return Ok(Err(u64::try_from((frees - now).num_seconds()).unwrap_or(0).max(1)));
+        }
+        Ok(Ok(db::sign_in::start(conn, &key, &ip, now)?))
+    })
+    .await
+}
+
+/// Settles an attempt: a failure keeps counting (with its audit event); a success frees
+/// this address's attempts for the key.
+pub(super) async fn settle(
+    app: &App,
+    (attempt, key, ip): (i64, String, String),
+    succeeded: bool,
+    event: NewEvent,
+) -> AppResult<()> {
+    app.write(move |conn| {
+        if succeeded {
+            db::sign_in::clear(conn, &key, &ip)?;
+        } else {
+            db::sign_in::failed(conn, attempt)?;
+        }
+        db::audit::record(conn, &event)?;
+        Ok(())
+    })
+    .await
+}
+
 /// Checks credentials typed on the sign-in page, from `ip`, by a browser holding
-/// `device` (its device cookie, if any).
+/// `device` (its device cookie, if any). With two-factor on, the person is not signed in
+/// yet: [`SignIn::SecondStep`] asks for their code.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     app: &App,
@@ -79,53 +131,34 @@ pub async fn sign_in(
     device: Option<&str>,
 ) -> AppResult<SignIn> {
     let now = app.clock.now();
-    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
     let lookup = email.clone();
     let found = app.read(move |conn| Ok(db::users::find_by_email(conn, &lookup)?)).await?;
     let known_device = device_of(app, device, now)
         .is_some_and(|user| found.as_ref().is_some_and(|(found, _)| found.id == user));
-    let (slot_email, slot_ip) = (email.clone(), ip.clone());
-    let slot = app
-        .write(move |conn| {
-            db::sign_in::lock(conn, slot_email.as_str(), &slot_ip)?;
-            let counts = db::sign_in::counts(conn, slot_email.as_str(), &slot_ip, since)?;
-            let over = counts.email_and_address >= MAX_ATTEMPTS_PER_EMAIL_AND_ADDRESS
-                || counts.address >= MAX_ATTEMPTS_PER_ADDRESS
-                || (!known_device && counts.email >= MAX_ATTEMPTS_PER_EMAIL);
-            if over {
-                let frees =
-                    counts.oldest.map_or(now, |oldest| oldest + Duration::minutes(THROTTLE_WINDOW_MINUTES));
-                return Ok(Err(u64::try_from((frees - now).num_seconds()).unwrap_or(0).max(1)));
-            }
-            Ok(Ok(db::sign_in::start(conn, slot_email.as_str(), &slot_ip, now)?))
-        })
-        .await?;
-    let attempt = match slot {
+    let attempt = match take_slot(app, email.as_str().to_owned(), ip.clone(), known_device).await? {
         Ok(attempt) => attempt,
-        Err(wait) => {
-            tracing::warn!(%ip, "sign-in throttled");
-            return Ok(SignIn::Throttled(wait));
-        }
+        Err(wait) => return Ok(SignIn::Throttled(wait)),
     };
     let agency_id = found.as_ref().map(|(user, _)| user.agency_id);
     let usable = found.filter(|(user, _)| user.active);
     let hash = usable.as_ref().and_then(|(_, hash)| hash.clone());
     let verified = app.passwords.verify(password, hash).await?;
     let now = app.clock.now();
+    let slot = (attempt, email.as_str().to_owned(), ip.clone());
     match usable.filter(|_| verified) {
         Some((user, _)) => {
+            let second_step = super::two_factor::is_enabled(app, user.id).await?;
+            let action = if second_step { AuditAction::PasswordAccepted } else { AuditAction::SignIn };
             let event = NewEvent {
                 agency_id: Some(user.agency_id),
                 actor_user_id: Some(user.id),
                 ip: Some(ip),
-                ..NewEvent::new(AuditAction::SignIn, &user.email, now)
+                ..NewEvent::new(action, &user.email, now)
             };
-            app.write(move |conn| {
-                db::sign_in::clear_for_email(conn, email.as_str())?;
-                db::audit::record(conn, &event)?;
-                Ok(())
-            })
-            .await?;
+            settle(app, slot, true, event).await?;
+            if second_step {
+                return Ok(SignIn::SecondStep(user));
+            }
             tracing::info!(user_id = %user.id, "signed in");
             let device = device_for(app, user.id, now);
             Ok(SignIn::SignedIn { user, device })
@@ -136,15 +169,15 @@ pub async fn sign_in(
                 ip: Some(ip),
                 ..NewEvent::new(AuditAction::SignInFailed, email.as_str(), now)
             };
-            app.write(move |conn| {
-                db::sign_in::failed(conn, attempt)?;
-                db::audit::record(conn, &event)?;
-                Ok(())
-            })
-            .await?;
+            settle(app, slot, false, event).await?;
             Ok(SignIn::Refused)
         }
     }
+}
+
+/// A device cookie for `user`, signed, for a sign-in completed with a second step.
+pub fn device_cookie(app: &App, user: UserId) -> String {
+    device_for(app, user, app.clock.now())
 }
 
 /// The digest under which a setup token is stored.

@@ -30,6 +30,10 @@ pub enum Purpose {
     Device,
     /// Signing the CSRF cookie of pages before sign-in.
     Csrf,
+    /// Sealing people's TOTP secrets at rest (AES-256-GCM).
+    TwoFactor,
+    /// Digesting recovery codes (HMAC-SHA256).
+    Recovery,
 }
 
 impl Purpose {
@@ -38,6 +42,8 @@ impl Purpose {
             Self::Reveal => b"private-integrations token reveal v1",
             Self::Device => b"private-integrations device cookie v1",
             Self::Csrf => b"private-integrations csrf cookie v1",
+            Self::TwoFactor => b"private-integrations totp secret v1",
+            Self::Recovery => b"private-integrations recovery code v1",
         }
     }
 }
@@ -86,9 +92,13 @@ impl Keys {
     /// The keys for `purpose`, the current one first.
     fn derived(&self, purpose: Purpose) -> Vec<[u8; 32]> {
         if self.secrets.is_empty() {
+            // A reveal lasts minutes: this process's key is enough. What is kept for good
+            // falls back to the installation's own key (kept in the database).
             let base: &[u8] = match purpose {
                 Purpose::Reveal => &self.process,
-                Purpose::Device | Purpose::Csrf => &self.installation,
+                Purpose::Device | Purpose::Csrf | Purpose::TwoFactor | Purpose::Recovery => {
+                    &self.installation
+                }
             };
             return vec![mac(base, purpose.label())];
         }
@@ -122,28 +132,54 @@ impl Keys {
             .then_some(value)
     }
 
-    /// Seals a token for its reveal, bound to `context` (the integration): (nonce, sealed).
-    pub fn seal(&self, token: &TokenSecret, context: &[u8]) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
-        let key = self.derived(Purpose::Reveal).remove(0);
+    /// Seals `clear` for `purpose` (AES-256-GCM), bound to `context`: (nonce, sealed).
+    pub fn seal_bytes(
+        &self,
+        purpose: Purpose,
+        clear: &[u8],
+        context: &[u8],
+    ) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+        let key = self.derived(purpose).remove(0);
         let nonce: [u8; 12] = random::bytes();
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
         let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: token.expose().as_bytes(), aad: context })
-            .map_err(|_| anyhow::anyhow!("sealing a token failed"))?;
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: clear, aad: context })
+            .map_err(|_| anyhow::anyhow!("sealing failed"))?;
         Ok((nonce.to_vec(), sealed))
+    }
+
+    /// Opens what [`Self::seal_bytes`] sealed for `purpose` with any accepted key.
+    pub fn open_bytes(
+        &self,
+        purpose: Purpose,
+        nonce: &[u8],
+        sealed: &[u8],
+        context: &[u8],
+    ) -> Option<Vec<u8>> {
+        if nonce.len() != 12 {
+            return None;
+        }
+        self.derived(purpose).iter().find_map(|key| {
+            let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key));
+            cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: context }).ok()
+        })
+    }
+
+    /// Seals a token for its reveal, bound to `context` (the integration): (nonce, sealed).
+    pub fn seal(&self, token: &TokenSecret, context: &[u8]) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+        self.seal_bytes(Purpose::Reveal, token.expose().as_bytes(), context)
     }
 
     /// Opens what [`Self::seal`] sealed with any accepted key.
     pub fn open(&self, nonce: &[u8], sealed: &[u8], context: &[u8]) -> Option<TokenSecret> {
-        if nonce.len() != 12 {
-            return None;
-        }
-        self.derived(Purpose::Reveal).iter().find_map(|key| {
-            let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key));
-            let clear =
-                cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: context }).ok()?;
-            TokenSecret::parse(std::str::from_utf8(&clear).ok()?).ok()
-        })
+        let clear = self.open_bytes(Purpose::Reveal, nonce, sealed, context)?;
+        TokenSecret::parse(std::str::from_utf8(&clear).ok()?).ok()
+    }
+
+    /// The keyed digests of `data` for `purpose`, one per accepted key, the current first:
+    /// store the first, look up with all of them.
+    pub fn digests(&self, purpose: Purpose, data: &[u8]) -> Vec<[u8; 32]> {
+        self.derived(purpose).iter().map(|key| mac(key, data)).collect()
     }
 }
 

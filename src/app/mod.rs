@@ -25,6 +25,7 @@ pub mod rotation;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
+pub mod two_factor;
 pub mod usage;
 
 use std::sync::Arc;
@@ -140,6 +141,14 @@ impl Requester {
         match &self.principal {
             Principal::User { actor, .. } => Ok(actor),
             Principal::Token(_) => Err(AppError::Forbidden),
+        }
+    }
+
+    /// The person's email, if a person asks.
+    pub fn email(&self) -> Option<&str> {
+        match &self.principal {
+            Principal::User { email, .. } => Some(email),
+            Principal::Token(_) => None,
         }
     }
 

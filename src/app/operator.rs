@@ -2,7 +2,8 @@
 //! whom (there is no agency to ask before the first one exists). Every command still
 //! validates its input and runs in one transaction.
 
-use crate::db::{self, users::NewPerson};
+use crate::db::{self, audit::NewEvent, users::NewPerson};
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role, User};
 use crate::domain::tenancy::{Agency, SubAccount};
@@ -98,15 +99,50 @@ pub async fn create_user(app: &App, newcomer: Newcomer, password: NewPassword) -
     app.write(move |conn| insert(conn, newcomer, &hash, now)).await
 }
 
-/// Sets a person's password.
+/// The person of this email, or a message saying there is none.
+fn person(conn: &mut diesel::PgConnection, email: &Email) -> AppResult<User> {
+    db::users::find_by_email(conn, email)?
+        .map(|(user, _)| user)
+        .ok_or_else(|| AppError::invalid("email", format!("no user has the email {}", email.as_str())))
+}
+
+/// An audit event by the operator.
+fn by_operator(action: AuditAction, user: &User, now: chrono::DateTime<chrono::Utc>) -> NewEvent {
+    NewEvent {
+        agency_id: Some(user.agency_id),
+        target_id: Some(user.id.0),
+        target_label: Some(user.email.clone()),
+        ..NewEvent::new(action, "operator (command line)", now)
+    }
+}
+
+/// Sets a person's password; their sessions end.
 #[tracing::instrument(skip_all)]
 pub async fn set_password(app: &App, email: Email, password: NewPassword) -> AppResult<()> {
     let hash = app.passwords.hash(password).await?;
+    let now = app.clock.now();
     app.write(move |conn| {
-        let (user, _) = db::users::find_by_email(conn, &email)?
-            .ok_or_else(|| AppError::invalid("email", format!("no user has the email {}", email.as_str())))?;
+        let user = person(conn, &email)?;
         db::users::set_password_hash(conn, user.id, &hash)?;
+        db::sessions::delete_for_user(conn, user.id)?;
+        db::audit::record(conn, &by_operator(AuditAction::PasswordSet, &user, now))?;
         Ok(())
+    })
+    .await
+}
+
+/// Resets a person's two-factor (an operator's way back in for someone locked out of
+/// their agency): it is off, their recovery codes are gone, their sessions end. Whether
+/// they had it on.
+#[tracing::instrument(skip_all)]
+pub async fn reset_two_factor(app: &App, email: Email) -> AppResult<bool> {
+    let now = app.clock.now();
+    app.write(move |conn| {
+        let user = person(conn, &email)?;
+        let had = db::two_factor::remove(conn, user.id)?;
+        db::sessions::delete_for_user(conn, user.id)?;
+        db::audit::record(conn, &by_operator(AuditAction::TwoFactorReset, &user, now))?;
+        Ok(had)
     })
     .await
 }

@@ -312,6 +312,34 @@ pub async fn sign_out_everywhere(
     Ok((member, ended))
 }
 
+/// Changes the requester's own password, given their current one; every session of theirs
+/// ends (how many). The caller carries the current session on under a new id.
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    app: &App,
+    by: &Requester,
+    current: String,
+    new: NewPassword,
+) -> AppResult<usize> {
+    let actor = by.person()?.clone();
+    let email = Email::parse(by.email().unwrap_or_default())
+        .map_err(|message| AppError::invalid("email", message))?;
+    let hash =
+        app.read(move |conn| Ok(db::users::find_by_email(conn, &email)?.and_then(|(_, hash)| hash))).await?;
+    if !app.passwords.verify(current, hash).await? {
+        return Err(AppError::invalid("current_password", "That is not your current password."));
+    }
+    let hash = app.passwords.hash(new).await?;
+    let event = by.event(AuditAction::PasswordChange, actor.agency_id, None, app.clock.now());
+    app.write(move |conn| {
+        db::users::set_password_hash(conn, actor.id, &hash)?;
+        let ended = db::sessions::delete_for_user(conn, actor.id)?;
+        db::audit::record(conn, &event)?;
+        Ok(ended)
+    })
+    .await
+}
+
 // ---------------------------------------------------------------------------------------
 // Through a token: `/v2/users`.
 

@@ -71,10 +71,15 @@ pub async fn delete(app: &App, key_digest: Vec<u8>) -> AppResult<()> {
 }
 
 /// The active person a session names, read fresh on every request so that a change of
-/// role or permission, or a deactivation, applies to their very next request.
+/// role or permission, or a deactivation, applies to their very next request; and whether
+/// their agency's policy sends them to set up two-factor before anything else.
 #[tracing::instrument(skip_all)]
-pub async fn signed_in(app: &App, user: UserId) -> AppResult<Option<Member>> {
-    app.read(move |conn| Ok(db::users::active_member(conn, user)?)).await
+pub async fn signed_in(app: &App, user: UserId) -> AppResult<Option<(Member, bool)>> {
+    app.read(move |conn| {
+        let Some(member) = db::users::active_member(conn, user)? else { return Ok(None) };
+        Ok(Some((member, db::users::must_set_up_two_factor(conn, user)?)))
+    })
+    .await
 }
 
 /// Removes sessions and sign-in failures that can no longer matter; how many.

@@ -16,6 +16,7 @@ struct AgencyRow {
     name: String,
     labs_private_integrations: bool,
     created_at: DateTime<Utc>,
+    require_two_factor: bool,
 }
 
 impl From<AgencyRow> for Agency {
@@ -25,6 +26,7 @@ impl From<AgencyRow> for Agency {
             name: row.name,
             labs_private_integrations: row.labs_private_integrations,
             created_at: row.created_at,
+            require_two_factor: row.require_two_factor,
         }
     }
 }
@@ -138,6 +140,18 @@ pub fn set_labs_private_integrations(
         }
     }
     .map(drop)
+}
+
+/// Switches the agency's "Require two-factor authentication" policy.
+pub fn set_require_two_factor(
+    conn: &mut PgConnection,
+    agency_id: AgencyId,
+    required: bool,
+) -> QueryResult<()> {
+    diesel::update(agencies::table.find(agency_id))
+        .set(agencies::require_two_factor.eq(required))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Renames a sub-account.

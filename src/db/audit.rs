@@ -12,7 +12,8 @@ use crate::domain::ids::{AgencyId, SubAccountId, UserId};
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct NewEvent {
-    /// Its id.
+    /// Its id: a UUIDv7, so that events of the same instant keep the order they were made
+    /// in (the audit log's tie-breaker).
     pub id: Uuid,
     /// The agency it concerns (none for a sign-in failure with an unknown email).
     pub agency_id: Option<AgencyId>,
@@ -40,7 +41,7 @@ impl NewEvent {
     /// An event with the essentials; fill the optional parts with struct update syntax.
     pub fn new(action: AuditAction, actor_label: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             agency_id: None,
             sub_account_id: None,
             actor_user_id: None,
@@ -64,7 +65,7 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent) -> QueryResult<()> {
 pub fn actions_of(conn: &mut PgConnection, agency_id: AgencyId) -> QueryResult<Vec<AuditAction>> {
     audit_events::table
         .filter(audit_events::agency_id.eq(agency_id))
-        .order(audit_events::occurred_at.desc())
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .select(audit_events::action)
         .load(conn)
 }

@@ -16,6 +16,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod setup;
 pub mod sign_in;
+pub mod two_factor;
 pub mod users;
 
 use std::sync::Arc;

@@ -6,6 +6,7 @@ diesel::table! {
         name -> Text,
         labs_private_integrations -> Bool,
         created_at -> Timestamptz,
+        require_two_factor -> Bool,
     }
 }
 
@@ -61,6 +62,15 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        digest -> Bytea,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -122,6 +132,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    two_factor (user_id) {
+        user_id -> Uuid,
+        nonce -> Bytea,
+        sealed -> Bytea,
+        enabled_at -> Nullable<Timestamptz>,
+        last_step -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -145,10 +166,12 @@ diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(integration_tokens -> integrations (integration_id));
 diesel::joinable!(integrations -> agencies (agency_id));
 diesel::joinable!(integrations -> users (created_by));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sub_accounts -> agencies (agency_id));
 diesel::joinable!(token_reveals -> integrations (integration_id));
 diesel::joinable!(token_reveals -> users (user_id));
+diesel::joinable!(two_factor -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -157,11 +180,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     installation_secrets,
     integration_tokens,
     integrations,
+    recovery_codes,
     sessions,
     setup_links,
     sign_in_attempts,
     sub_account_memberships,
     sub_accounts,
     token_reveals,
+    two_factor,
     users,
 );

@@ -69,9 +69,14 @@ pub fn failed(conn: &mut PgConnection, attempt: i64) -> QueryResult<()> {
         .map(drop)
 }
 
-/// A successful sign-in: the email's attempts no longer count.
-pub fn clear_for_email(conn: &mut PgConnection, email: &str) -> QueryResult<()> {
-    diesel::delete(sign_in_attempts::table.filter(sign_in_attempts::email.eq(email))).execute(conn).map(drop)
+/// A successful attempt: this address's attempts for this key no longer count (those from
+/// elsewhere still do, so the real user signing in gives an attacker no fresh budget).
+pub fn clear(conn: &mut PgConnection, email: &str, ip: &str) -> QueryResult<()> {
+    diesel::delete(
+        sign_in_attempts::table.filter(sign_in_attempts::email.eq(email)).filter(sign_in_attempts::ip.eq(ip)),
+    )
+    .execute(conn)
+    .map(drop)
 }
 
 /// Removes attempts older than the throttling window.

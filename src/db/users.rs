@@ -166,6 +166,30 @@ pub fn active_member(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<
     Ok(Some(with_memberships(conn, vec![User::from(user)])?.remove(0)))
 }
 
+/// Whether the person's agency requires two-factor authentication.
+pub fn two_factor_required(conn: &mut PgConnection, id: UserId) -> QueryResult<bool> {
+    use super::schema::agencies;
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(id))
+        .select(agencies::require_two_factor)
+        .first(conn)
+}
+
+/// Whether the person must set up two-factor before anything else: their agency requires
+/// it and they have not turned it on.
+pub fn must_set_up_two_factor(conn: &mut PgConnection, id: UserId) -> QueryResult<bool> {
+    use super::schema::two_factor;
+    if !two_factor_required(conn, id)? {
+        return Ok(false);
+    }
+    let enabled: bool = diesel::select(diesel::dsl::exists(
+        two_factor::table.filter(two_factor::user_id.eq(id)).filter(two_factor::enabled_at.is_not_null()),
+    ))
+    .get_result(conn)?;
+    Ok(!enabled)
+}
+
 /// Replaces the user's password hash.
 #[tracing::instrument(skip(conn, password_hash))]
 pub fn set_password_hash(conn: &mut PgConnection, id: UserId, password_hash: &str) -> QueryResult<()> {

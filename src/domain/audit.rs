@@ -72,11 +72,35 @@ pub enum AuditAction {
     ApiUserUpdate,
     /// A person was removed through the API.
     ApiUserDelete,
+    /// A password was right; the person's second step is awaited.
+    PasswordAccepted,
+    /// A second step (code or recovery code) failed.
+    SecondStepFailed,
+    /// Someone turned two-factor on.
+    TwoFactorEnable,
+    /// Someone turned two-factor off.
+    TwoFactorDisable,
+    /// A manager or the operator reset someone's two-factor.
+    TwoFactorReset,
+    /// Someone made new recovery codes.
+    RecoveryCodesRegenerate,
+    /// Someone signed in with a recovery code.
+    RecoveryCodeUsed,
+    /// Someone confirmed access (sudo mode).
+    SudoConfirm,
+    /// A confirmation of access failed.
+    SudoFailed,
+    /// The agency's security policy changed.
+    SecurityPolicyUpdate,
+    /// Someone changed their own password.
+    PasswordChange,
+    /// The operator set someone's password.
+    PasswordSet,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 34] = [
         Self::AgencySetup,
         Self::SignIn,
         Self::SignInFailed,
@@ -99,6 +123,18 @@ impl AuditAction {
         Self::ApiUserCreate,
         Self::ApiUserUpdate,
         Self::ApiUserDelete,
+        Self::PasswordAccepted,
+        Self::SecondStepFailed,
+        Self::TwoFactorEnable,
+        Self::TwoFactorDisable,
+        Self::TwoFactorReset,
+        Self::RecoveryCodesRegenerate,
+        Self::RecoveryCodeUsed,
+        Self::SudoConfirm,
+        Self::SudoFailed,
+        Self::SecurityPolicyUpdate,
+        Self::PasswordChange,
+        Self::PasswordSet,
     ];
 
     /// Its name: dotted, stable, what the log stores and exports.
@@ -126,6 +162,18 @@ impl AuditAction {
             Self::ApiUserCreate => "api.user.create",
             Self::ApiUserUpdate => "api.user.update",
             Self::ApiUserDelete => "api.user.delete",
+            Self::PasswordAccepted => "user.password_accepted",
+            Self::SecondStepFailed => "user.second_step_failed",
+            Self::TwoFactorEnable => "user.two_factor_enable",
+            Self::TwoFactorDisable => "user.two_factor_disable",
+            Self::TwoFactorReset => "user.two_factor_reset",
+            Self::RecoveryCodesRegenerate => "user.recovery_codes_regenerate",
+            Self::RecoveryCodeUsed => "user.recovery_code_used",
+            Self::SudoConfirm => "user.sudo_confirm",
+            Self::SudoFailed => "user.sudo_failed",
+            Self::SecurityPolicyUpdate => "agency.security_update",
+            Self::PasswordChange => "user.password_change",
+            Self::PasswordSet => "user.password_set",
         }
     }
 
@@ -159,6 +207,18 @@ impl AuditAction {
             Self::ApiUserCreate => "API: added a person",
             Self::ApiUserUpdate => "API: changed a person",
             Self::ApiUserDelete => "API: removed a person",
+            Self::PasswordAccepted => "Password accepted, awaiting the second step",
+            Self::SecondStepFailed => "Failed second step",
+            Self::TwoFactorEnable => "Turned two-factor on",
+            Self::TwoFactorDisable => "Turned two-factor off",
+            Self::TwoFactorReset => "Reset two-factor",
+            Self::RecoveryCodesRegenerate => "Made new recovery codes",
+            Self::RecoveryCodeUsed => "Signed in with a recovery code",
+            Self::SudoConfirm => "Confirmed access",
+            Self::SudoFailed => "Failed to confirm access",
+            Self::SecurityPolicyUpdate => "Changed the security policy",
+            Self::PasswordChange => "Changed their password",
+            Self::PasswordSet => "Password set by the operator",
         }
     }
 

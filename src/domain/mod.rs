@@ -11,3 +11,4 @@ pub mod rotation;
 pub mod scopes;
 pub mod tenancy;
 pub mod token;
+pub mod two_factor;

@@ -16,6 +16,8 @@ pub struct Agency {
     pub labs_private_integrations: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Whether everyone of the agency must use two-factor authentication.
+    pub require_two_factor: bool,
 }
 
 /// A sub-account (location) of an agency.

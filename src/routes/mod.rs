@@ -2,6 +2,7 @@
 //! group. Handlers are thin: extract, parse into domain types, call a use case of
 //! [`crate::app`], then render or redirect.
 
+pub mod account;
 pub mod auth;
 pub mod health;
 pub mod integrations;
@@ -19,6 +20,11 @@ pub fn dashboard(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(auth::sign_in::form))
                 .route(web::post().to(auth::sign_in::submit)),
         )
+        .service(
+            web::resource("/sign-in/two-factor")
+                .route(web::get().to(auth::two_factor::form))
+                .route(web::post().to(auth::two_factor::submit)),
+        )
         .route("/sign-out", web::post().to(auth::sign_out::submit))
         .service(
             web::resource("/setup/{token}")
@@ -27,6 +33,7 @@ pub fn dashboard(cfg: &mut web::ServiceConfig) {
         )
         .route("/settings", web::get().to(settings::home::agency))
         .route("/locations/{sub_account_id}/settings", web::get().to(settings::home::sub_account));
+    account::configure(cfg);
     settings::configure(cfg, "/settings");
     settings::configure(cfg, "/locations/{sub_account_id}/settings");
 }

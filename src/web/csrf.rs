@@ -3,6 +3,7 @@
 //! database: the form carries a random token, and the `pi_csrf` cookie carries the same
 //! token signed with the server's key; a post must bring both, matching.
 
+use actix_session::SessionExt as _;
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
 
@@ -20,9 +21,13 @@ pub fn from_cookie(req: &HttpRequest, app: &App) -> Option<String> {
     app.keys.verify(Purpose::Csrf, cookie.value()).map(str::to_owned)
 }
 
-/// The token for a page before sign-in: the cookie's if it has a genuine one, else a new
-/// one with the cookie to set.
+/// The token for a page before sign-in: the session's if the browser has one (a person
+/// halfway through signing in who starts again), else the cookie's if it has a genuine
+/// one, else a new one with the cookie to set.
 pub fn for_anonymous_page(req: &HttpRequest, app: &App) -> (String, Option<Cookie<'static>>) {
+    if let Some(token) = super::session::stored_csrf_token(&req.get_session()) {
+        return (token, None);
+    }
     if let Some(token) = from_cookie(req, app) {
         return (token, None);
     }

@@ -39,15 +39,40 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let app = app_of(&req)?;
+        Box::pin(async move { Self::load(&req, true).await })
+    }
+}
+
+/// A signed-in person whom their agency's policy has not yet let past setting up
+/// two-factor: only the Security pages take this.
+pub struct SignedInForSetUp(pub SignedIn);
+
+impl FromRequest for SignedInForSetUp {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { SignedIn::load(&req, false).await.map(Self) })
+    }
+}
+
+impl SignedIn {
+    /// Who the session names, read fresh; with `enforce_policy`, someone whose agency
+    /// requires two-factor and who has none is sent to set it up first.
+    async fn load(req: &HttpRequest, enforce_policy: bool) -> WebResult<Self> {
+        {
+            let app = app_of(req)?;
             let session = req.get_session();
             let user_id = session.user_id().ok_or(WebError::SignInRequired)?;
             match app::sessions::signed_in(&app, user_id).await? {
-                Some(member) => {
+                Some((member, must_set_up)) => {
+                    if enforce_policy && must_set_up {
+                        return Err(WebError::TwoFactorRequired);
+                    }
                     let actor = member.actor();
                     let requester =
-                        Requester::user(actor.clone(), member.user.email.clone(), client::ip(&req));
+                        Requester::user(actor.clone(), member.user.email.clone(), client::ip(req));
                     Ok(Self { user: member.user, actor, session, requester })
                 }
                 None => {
@@ -56,7 +81,7 @@ impl FromRequest for SignedIn {
                     Err(WebError::SignInRequired)
                 }
             }
-        })
+        }
     }
 }
 
@@ -76,11 +101,14 @@ pub enum Section {
     Labs,
     /// Audit log.
     AuditLog,
+    /// Security (the agency's policy; the agency's Settings only).
+    Security,
 }
 
 impl Section {
     /// In navigation order.
-    pub const ALL: [Self; 4] = [Self::Team, Self::PrivateIntegrations, Self::Labs, Self::AuditLog];
+    pub const ALL: [Self; 5] =
+        [Self::Team, Self::PrivateIntegrations, Self::Labs, Self::Security, Self::AuditLog];
 
     /// What opening the section needs.
     pub fn action(self) -> Action {
@@ -89,6 +117,7 @@ impl Section {
             Self::Team => Action::ManageTeam,
             Self::Labs => Action::ManageLabs,
             Self::AuditLog => Action::ViewAuditLog,
+            Self::Security => Action::ManageTeam,
         }
     }
 
@@ -99,6 +128,7 @@ impl Section {
             (Self::Team, Context::SubAccount { .. }) => "my-staff",
             (Self::Labs, _) => "labs",
             (Self::AuditLog, _) => "audit-log",
+            (Self::Security, _) => "security",
         }
     }
 
@@ -109,6 +139,7 @@ impl Section {
             (Self::Team, Context::SubAccount { .. }) => "My Staff",
             (Self::Labs, _) => "Labs",
             (Self::AuditLog, _) => "Audit log",
+            (Self::Security, _) => "Security",
         }
     }
 
@@ -118,6 +149,7 @@ impl Section {
             Self::Team => "users",
             Self::Labs => "flask",
             Self::AuditLog => "list",
+            Self::Security => "shield",
         }
     }
 }
@@ -213,6 +245,7 @@ impl SettingsPage {
             .into_iter()
             .filter(|section| self.me.actor.may(section.action(), self.context))
             .filter(|&section| section != Section::PrivateIntegrations || self.private_integrations_enabled)
+            .filter(|&section| section != Section::Security || matches!(self.context, Context::Agency(_)))
             .collect()
     }
 

@@ -35,6 +35,13 @@ pub enum WebError {
     /// The request needs a signed-in user and has none.
     #[error("sign-in required")]
     SignInRequired,
+    /// A dangerous action needs a fresh confirmation of access; afterwards, back to this
+    /// page.
+    #[error("confirmation of access required")]
+    SudoRequired(String),
+    /// The agency requires two-factor and this person has not set it up yet.
+    #[error("two-factor set-up required")]
+    TwoFactorRequired,
 }
 
 /// The result of a dashboard handler.
@@ -71,7 +78,7 @@ impl ResponseError for WebError {
             },
             Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::Page(_) => StatusCode::OK,
-            Self::SignInRequired => StatusCode::SEE_OTHER,
+            Self::SignInRequired | Self::SudoRequired(_) | Self::TwoFactorRequired => StatusCode::SEE_OTHER,
         }
     }
 
@@ -85,6 +92,17 @@ impl ResponseError for WebError {
             }
             Self::SignInRequired => {
                 return HttpResponse::SeeOther().insert_header((header::LOCATION, "/sign-in")).finish();
+            }
+            Self::SudoRequired(back) => {
+                let query = serde_html_form::to_string([("return", back.as_str())]).unwrap_or_default();
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, format!("/sudo?{query}")))
+                    .finish();
+            }
+            Self::TwoFactorRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/account/security"))
+                    .finish();
             }
             Self::App(AppError::Unavailable(cause)) => tracing::warn!(error = %cause, "database unavailable"),
             Self::App(AppError::Internal(cause)) => tracing::error!(error = ?cause, "request failed"),

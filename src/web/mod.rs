@@ -12,3 +12,4 @@ pub mod pages;
 pub mod reveal;
 pub mod security;
 pub mod session;
+pub mod sudo;

@@ -22,6 +22,10 @@ use crate::domain::ids::UserId;
 const USER_ID: &str = "user_id";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+/// A person whose password was right, awaiting their second step (and since when).
+const SECOND_STEP: &str = "second_step";
+/// Until when dangerous actions need no new confirmation of access (sudo mode).
+const SUDO_UNTIL: &str = "sudo_until";
 
 /// The PostgreSQL session store; sessions end after the configured absolute lifetime
 /// whatever their activity.
@@ -136,8 +140,18 @@ pub struct Flash {
 pub trait SessionExtras {
     /// The signed-in user's id, if any.
     fn user_id(&self) -> Option<UserId>;
-    /// Signs `user` in: a new session id (against fixation), a new CSRF token.
-    fn sign_in(&self, user: UserId) -> WebResult<()>;
+    /// Signs `user` in: a new session id (against fixation), a new CSRF token, and sudo
+    /// mode until `sudo_until` (they just proved who they are).
+    fn sign_in(&self, user: UserId, sudo_until: DateTime<Utc>) -> WebResult<()>;
+    /// After a right password with two-factor on: a new session id holding only who awaits
+    /// their second step, and since when. It grants nothing else.
+    fn begin_second_step(&self, user: UserId, now: DateTime<Utc>) -> WebResult<()>;
+    /// Who awaits their second step, and since when.
+    fn second_step(&self) -> Option<(UserId, DateTime<Utc>)>;
+    /// Until when this session is in sudo mode.
+    fn sudo_until(&self) -> Option<DateTime<Utc>>;
+    /// Puts this session in sudo mode until `until`.
+    fn grant_sudo(&self, until: DateTime<Utc>) -> WebResult<()>;
     /// The session's CSRF token, created on first use.
     fn csrf_token(&self) -> WebResult<String>;
     /// Queues a message for the next page.
@@ -151,11 +165,32 @@ impl SessionExtras for Session {
         self.get(USER_ID).ok().flatten()
     }
 
-    fn sign_in(&self, user: UserId) -> WebResult<()> {
+    fn sign_in(&self, user: UserId, sudo_until: DateTime<Utc>) -> WebResult<()> {
         self.renew();
         self.clear();
         self.insert(USER_ID, user).map_err(insert_failed)?;
+        self.insert(SUDO_UNTIL, sudo_until.timestamp()).map_err(insert_failed)?;
         self.insert(CSRF, random::base62(32)).map_err(insert_failed)
+    }
+
+    fn begin_second_step(&self, user: UserId, now: DateTime<Utc>) -> WebResult<()> {
+        self.renew();
+        self.clear();
+        self.insert(SECOND_STEP, (user, now.timestamp())).map_err(insert_failed)?;
+        self.insert(CSRF, random::base62(32)).map_err(insert_failed)
+    }
+
+    fn second_step(&self) -> Option<(UserId, DateTime<Utc>)> {
+        let (user, since): (UserId, i64) = self.get(SECOND_STEP).ok().flatten()?;
+        Some((user, DateTime::from_timestamp(since, 0)?))
+    }
+
+    fn sudo_until(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(self.get::<i64>(SUDO_UNTIL).ok().flatten()?, 0)
+    }
+
+    fn grant_sudo(&self, until: DateTime<Utc>) -> WebResult<()> {
+        self.insert(SUDO_UNTIL, until.timestamp()).map_err(insert_failed)
     }
 
     fn csrf_token(&self) -> WebResult<String> {

@@ -20,4 +20,5 @@ mod shell;
 mod sign_in;
 mod startup;
 mod team;
+mod two_factor;
 mod use_cases;

@@ -3,3 +3,4 @@
 pub mod setup;
 pub mod sign_in;
 pub mod sign_out;
+pub mod two_factor;

@@ -100,7 +100,7 @@ pub async fn submit(
     };
     let setup = Setup { agency_name, name, email, password };
     let user = app::auth::set_up(&app, &token, setup, client::ip(&req)).await?;
-    session.sign_in(user.id)?;
+    session.sign_in(user.id, app.clock.now() + app.config.sudo)?;
     session.flash(FlashKind::Success, "Your agency is ready. Welcome to Private Integrations!")?;
     Ok(pages::see_other("/settings"))
 }

@@ -22,6 +22,17 @@ fn device_cookie(tls: bool) -> &'static str {
     if tls { "__Host-pi_device" } else { "pi_device" }
 }
 
+/// The device cookie that marks this browser as one the person signed in from.
+pub fn device(app: &App, value: String) -> Cookie<'static> {
+    Cookie::build(device_cookie(app.config.tls), value)
+        .path("/")
+        .http_only(true)
+        .secure(app.config.tls)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(DEVICE_DAYS))
+        .finish()
+}
+
 const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
 #[derive(Template)]
@@ -101,17 +112,16 @@ pub async fn submit(
     }
     let device = req.cookie(device_cookie(app.config.tls)).map(|cookie| cookie.value().to_owned());
     match app::auth::sign_in(&app, email, password, client::ip(&req), device.as_deref()).await? {
+        SignIn::SecondStep(user) => {
+            session.begin_second_step(user.id, app.clock.now())?;
+            Ok(pages::see_other("/sign-in/two-factor"))
+        }
         SignIn::SignedIn { user, device } => {
-            session.sign_in(user.id)?;
+            session.sign_in(user.id, app.clock.now() + app.config.sudo)?;
             let mut response = pages::see_other("/settings");
-            let device = Cookie::build(device_cookie(app.config.tls), device)
-                .path("/")
-                .http_only(true)
-                .secure(app.config.tls)
-                .same_site(SameSite::Lax)
-                .max_age(actix_web::cookie::time::Duration::days(DEVICE_DAYS))
-                .finish();
-            response.add_cookie(&device).map_err(crate::web::error::WebError::internal)?;
+            response
+                .add_cookie(&self::device(&app, device))
+                .map_err(crate::web::error::WebError::internal)?;
             Ok(response)
         }
         SignIn::Refused => retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS),

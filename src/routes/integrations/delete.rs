@@ -10,6 +10,7 @@ use crate::web::current::{Section, Shell};
 use crate::web::error::WebResult;
 use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
+use crate::web::sudo::Sudo;
 
 #[derive(Template)]
 #[template(path = "integrations/delete.html")]
@@ -23,6 +24,7 @@ struct ConfirmPage {
 /// The confirmation.
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn confirm(
+    _sudo: Sudo,
     page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -41,6 +43,7 @@ pub async fn confirm(
 /// Deletes the integration; its tokens stop working at once.
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn submit(
+    _sudo: Sudo,
     page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,

@@ -13,6 +13,7 @@ use crate::web::error::{WebError, WebResult};
 use crate::web::pages;
 use crate::web::reveal;
 use crate::web::session::{FlashKind, SessionExtras as _};
+use crate::web::sudo::Sudo;
 
 #[derive(Template)]
 #[template(path = "integrations/confirm_rotation.html")]
@@ -136,6 +137,7 @@ macro_rules! rotation_routes {
         #[doc = concat!("The confirmation of ", $what, ".")]
         #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
         pub async fn $confirm(
+            _sudo: Sudo,
             page: IntegrationsPage,
             app: web::Data<App>,
             path: web::Path<PathIds>,
@@ -146,6 +148,7 @@ macro_rules! rotation_routes {
         #[doc = concat!("**Continue** on the confirmation of ", $what, ".")]
         #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
         pub async fn $act(
+            _sudo: Sudo,
             page: IntegrationsPage,
             app: web::Data<App>,
             path: web::Path<PathIds>,

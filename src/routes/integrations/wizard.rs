@@ -4,7 +4,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,7 @@ use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::pages;
 use crate::web::reveal;
 use crate::web::session::{FlashKind, SessionExtras as _};
+use crate::web::sudo::{self, Sudo};
 
 const DRAFT: &str = "integration_draft";
 
@@ -224,7 +225,7 @@ const NEW_HEADING: &str = "Create new Integration";
 
 /// Step 1 of creating.
 #[tracing::instrument(skip_all)]
-pub async fn new_details(page: IntegrationsPage) -> WebResult<HttpResponse> {
+pub async fn new_details(_sudo: Sudo, page: IntegrationsPage) -> WebResult<HttpResponse> {
     let key = Target::New.key(&page);
     let draft = load_draft(&page.me.session, &key).unwrap_or(Draft { key, ..Draft::default() });
     render_details(&page, Target::New, NEW_HEADING.into(), draft, FieldErrors::default())
@@ -263,6 +264,7 @@ pub async fn new_scopes(page: IntegrationsPage, app: web::Data<App>) -> WebResul
 /// **Create** (or **Back**) from step 2: issues the first token and shows it once.
 #[tracing::instrument(skip_all)]
 pub async fn submit_new_scopes(
+    req: HttpRequest,
     page: IntegrationsPage,
     app: web::Data<App>,
     form: HtmlForm<ScopesForm>,
@@ -286,6 +288,11 @@ pub async fn submit_new_scopes(
             return render_scopes(&page, &app, Target::New, NEW_HEADING.into(), &draft, Some(message));
         }
     };
+    // Creating a token needs a fresh confirmation of access; the draft keeps every tick.
+    if let Err(needed) = sudo::require(&req) {
+        save_draft(session, &draft)?;
+        return Err(needed);
+    }
     let created =
         app::integrations::create(&app, page.requester(), page.context, Fields { name, description, scopes })
             .await?;
@@ -303,6 +310,7 @@ fn edit_heading(name: &str) -> String {
 /// Step 1 of editing.
 #[tracing::instrument(skip_all)]
 pub async fn edit_details(
+    _sudo: Sudo,
     page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -363,6 +371,7 @@ pub async fn edit_scopes(
 /// **Update** (or **Back**) from step 2 of editing. The token does not change.
 #[tracing::instrument(skip_all, fields(integration_id = %path.integration_id))]
 pub async fn submit_edit_scopes(
+    req: HttpRequest,
     page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -397,6 +406,11 @@ pub async fn submit_edit_scopes(
             );
         }
     };
+    // Editing scopes needs a fresh confirmation of access; the draft keeps every tick.
+    if let Err(needed) = sudo::require(&req) {
+        save_draft(session, &draft)?;
+        return Err(needed);
+    }
     let updated = app::integrations::update(
         &app,
         page.requester(),

@@ -282,11 +282,31 @@ fn describe(event: &Event) -> String {
         AuditAction::ApiLocationDelete => {
             vec!["Deleted with its integrations; their tokens stopped working.".to_owned()]
         }
+        AuditAction::SecurityPolicyUpdate => vec![match d["require_two_factor"].as_bool() {
+            Some(true) => "Two-factor authentication is now required for everyone.".to_owned(),
+            _ => "Two-factor authentication is no longer required.".to_owned(),
+        }],
+        AuditAction::TwoFactorReset => {
+            vec!["Their two-factor was reset and their sessions ended; they set it up again at their next sign-in.".to_owned()]
+        }
+        AuditAction::SudoConfirm => vec![format!(
+            "Confirmed with {}.",
+            if d["with"].as_str() == Some("code") { "an authentication code" } else { "their password" }
+        )],
         AuditAction::AgencySetup
         | AuditAction::SignIn
         | AuditAction::SignInFailed
         | AuditAction::ApiLocationCreate
-        | AuditAction::ApiUserDelete => Vec::new(),
+        | AuditAction::ApiUserDelete
+        | AuditAction::PasswordAccepted
+        | AuditAction::SecondStepFailed
+        | AuditAction::TwoFactorEnable
+        | AuditAction::TwoFactorDisable
+        | AuditAction::RecoveryCodesRegenerate
+        | AuditAction::RecoveryCodeUsed
+        | AuditAction::SudoFailed
+        | AuditAction::PasswordChange
+        | AuditAction::PasswordSet => Vec::new(),
     };
     sentences.join(" ")
 }

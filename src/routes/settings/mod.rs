@@ -4,6 +4,7 @@
 pub mod audit_log;
 pub mod home;
 pub mod labs;
+pub mod security;
 
 use actix_web::web;
 
@@ -17,6 +18,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
         Some(web::post().to(labs::submit)),
     );
     crate::routes::team::configure(cfg, prefix);
+    if prefix == "/settings" {
+        crate::routes::settings_resource(
+            cfg,
+            format!("{prefix}/security"),
+            Some(web::get().to(security::page)),
+            Some(web::post().to(security::submit)),
+        );
+    }
     crate::routes::settings_resource(
         cfg,
         format!("{prefix}/audit-log"),

@@ -1,7 +1,7 @@
 //! `…/team/{user_id}` and `…/my-staff/{user_id}`: Roles & Permissions, sub-accounts,
 //! deactivation and "sign out everywhere" for one person.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -15,6 +15,7 @@ use crate::web::error::WebResult;
 use crate::web::forms::HtmlForm;
 use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
+use crate::web::sudo::{self, Sudo};
 
 /// A role in the select.
 pub struct RoleOption {
@@ -60,6 +61,7 @@ struct EditPage {
     is_me: bool,
     editable: bool,
     role_label: &'static str,
+    two_factor: bool,
     active: bool,
     url: String,
     back_url: String,
@@ -117,6 +119,7 @@ fn toggles(role: Role, p: Permissions, grantable: Permissions) -> Vec<Toggle> {
 /// The edit page.
 #[tracing::instrument(skip_all, fields(user_id = %path.user_id))]
 pub async fn form(
+    req: HttpRequest,
     page: SettingsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -124,7 +127,13 @@ pub async fn form(
     let member = app::people::manageable(&app, page.requester(), page.context, path.user_id).await?;
     let role = member.user.role;
     let id = member.user.id;
+    let editable = app::people::may_change(page.requester(), page.context, &member);
+    if editable {
+        // Roles & Permissions change who reaches what: confirm access before the form.
+        sudo::require(&req)?;
+    }
     let sessions = app::people::session_count(&app, page.requester(), page.context, id).await?;
+    let two_factor = app::two_factor::is_enabled(&app, id).await?;
     let sub_accounts = matches!(page.context, Context::Agency(_)).then(|| {
         page.sub_accounts
             .iter()
@@ -139,8 +148,9 @@ pub async fn form(
         shell: page.shell(Some(Section::Team)),
         title: title(&page),
         is_me: id == page.me.user.id,
-        editable: app::people::may_change(page.requester(), page.context, &member),
+        editable,
         role_label: role.label(),
+        two_factor,
         active: member.user.active,
         url: person_url(page.context, id),
         back_url: team_url(page.context),
@@ -180,6 +190,7 @@ pub struct AccessForm {
 /// Saves Roles & Permissions (and sub-accounts, on the Team page).
 #[tracing::instrument(skip_all, fields(user_id = %path.user_id))]
 pub async fn submit(
+    _sudo: Sudo,
     page: SettingsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -229,6 +240,7 @@ fn finish(session: &actix_session::Session, outcome: AppResult<String>) -> WebRe
 /// Deactivates a person: they cannot sign in, and their sessions end at once.
 #[tracing::instrument(skip_all)]
 pub async fn deactivate(
+    _sudo: Sudo,
     page: SettingsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -239,6 +251,7 @@ pub async fn deactivate(
 /// Reactivates a person.
 #[tracing::instrument(skip_all)]
 pub async fn reactivate(
+    _sudo: Sudo,
     page: SettingsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
@@ -288,4 +301,24 @@ pub async fn sign_out_everywhere(
         ),
     )?;
     Ok(pages::see_other(&person_url(page.context, member.user.id)))
+}
+
+/// **Reset two-factor** (in sudo mode): it is off, their recovery codes are gone and their
+/// sessions end.
+#[tracing::instrument(skip_all, fields(user_id = %path.user_id))]
+pub async fn reset_two_factor(
+    _sudo: Sudo,
+    page: SettingsPage,
+    app: web::Data<App>,
+    path: web::Path<PathIds>,
+) -> WebResult<HttpResponse> {
+    let outcome =
+        app::two_factor::reset(&app, page.requester(), page.context, path.user_id).await.map(|member| {
+            format!(
+                "Two-factor authentication of {} is reset, and they are signed out everywhere.",
+                member.user.name
+            )
+        });
+    finish(&page.me.session, outcome)?;
+    Ok(pages::see_other(&person_url(page.context, path.user_id)))
 }

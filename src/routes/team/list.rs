@@ -26,6 +26,8 @@ pub struct Row {
     pub active: bool,
     /// Whether this is the viewer.
     pub is_me: bool,
+    /// Whether they use two-factor authentication.
+    pub two_factor: bool,
 }
 
 #[derive(Template)]
@@ -43,6 +45,8 @@ struct ListPage {
 pub async fn page(page: SettingsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
     let context = page.context;
     let members = app::people::list(&app, page.requester(), context).await?;
+    let two_factor =
+        app::two_factor::enabled_among(&app, members.iter().map(|member| member.user.id).collect()).await?;
     let names = |ids: &[SubAccountId]| {
         let list: Vec<&str> = page
             .sub_accounts
@@ -62,6 +66,7 @@ pub async fn page(page: SettingsPage, app: web::Data<App>) -> WebResult<HttpResp
             sub_accounts: names(&member.sub_accounts),
             active: member.user.active,
             is_me: member.user.id == page.me.user.id,
+            two_factor: two_factor.contains(&member.user.id),
         })
         .collect();
     pages::render(&ListPage {

@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
     resource(cfg, one.clone(), Some(web::get().to(edit::form)), Some(web::post().to(edit::submit)));
     resource(cfg, format!("{one}/deactivate"), None, Some(web::post().to(edit::deactivate)));
     resource(cfg, format!("{one}/reactivate"), None, Some(web::post().to(edit::reactivate)));
+    resource(cfg, format!("{one}/reset-two-factor"), None, Some(web::post().to(edit::reset_two_factor)));
     resource(
         cfg,
         format!("{one}/sign-out-everywhere"),

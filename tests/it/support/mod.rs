@@ -187,6 +187,20 @@ impl TestApp {
         Browser::new(self.browser.address.clone())
     }
 
+    /// Another browser, reaching the app through a trusted proxy that forwards `ip` as
+    /// the client's address (`X-Forwarded-For`; the app needs `TRUSTED_PROXIES`).
+    pub fn new_browser_from(&self, ip: &str) -> Browser {
+        let mut headers = header::HeaderMap::new();
+        headers.insert("x-forwarded-for", header::HeaderValue::from_str(ip).expect("an address"));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        Browser { address: self.browser.address.clone(), client, csrf: Mutex::new(None) }
+    }
+
     /// Swaps in a fresh main browser (no cookies).
     pub fn forget_cookies(&mut self) {
         self.browser = self.new_browser();
@@ -225,6 +239,12 @@ impl Browser {
     /// Posts a form as a browser does: with the page's CSRF token and our Origin.
     /// Fetches `/sign-in` first if no token has been seen yet.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_form_from(None, path, fields).await
+    }
+
+    /// As [`Self::post_form`], from the page at `from` (sent as the Referer, as a browser
+    /// does under our `Referrer-Policy: same-origin`).
+    pub async fn post_form_from(&self, from: Option<&str>, path: &str, fields: &[(&str, &str)]) -> Page {
         let seen = self.csrf();
         let token = match seen {
             Some(token) => token,
@@ -235,7 +255,8 @@ impl Browser {
         };
         let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         body.extend_from_slice(fields);
-        self.post_raw(path, &body, Some(&self.address)).await
+        let referer = from.map(|from| format!("{}{from}", self.address));
+        self.send_form(path, &body, Some(&self.address), referer.as_deref()).await
     }
 
     /// As [`Self::post_form`] without fields, returning only the status; the future owns
@@ -246,6 +267,16 @@ impl Browser {
 
     /// Posts exactly these fields with this Origin (or none).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Page {
+        self.send_form(path, fields, origin, None).await
+    }
+
+    async fn send_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+        referer: Option<&str>,
+    ) -> Page {
         let encoded = serde_html_form::to_string(fields).expect("encode form");
         let mut request = self
             .client
@@ -254,6 +285,9 @@ impl Browser {
             .body(encoded);
         if let Some(origin) = origin {
             request = request.header(header::ORIGIN, origin);
+        }
+        if let Some(referer) = referer {
+            request = request.header(header::REFERER, referer);
         }
         let response = request.send().await.expect("POST");
         self.read(response).await
