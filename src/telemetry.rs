@@ -19,6 +19,7 @@ pub fn init() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -38,7 +39,15 @@ pub async fn log_requests(
     let method = req.method().clone();
     let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let app = req.app_data::<actix_web::web::Data<crate::app::App>>().cloned();
-    let span = tracing::info_span!("request", %id);
+    // The API fills in `integration` and `client` once it knows them (see `api::auth`).
+    // At ERROR level, the span is on whatever `RUST_LOG` keeps, so that a warning names
+    // its request even when info lines are filtered out.
+    let span = tracing::error_span!(
+        "request",
+        %id,
+        integration = tracing::field::Empty,
+        client = tracing::field::Empty
+    );
     let outcome = next.call(req).instrument(span.clone()).await;
     let status = match &outcome {
         Ok(response) => response.status().as_u16(),

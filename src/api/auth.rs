@@ -44,15 +44,18 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let app = req.app_data::<Data<App>>().cloned().ok_or(ApiError::INTERNAL)?;
             let presented = bearer(&req)
-                .ok_or(ApiError::unauthorized("An Authorization header with a Bearer token is required"))?;
+                .ok_or_else(|| refused("An Authorization header with a Bearer token is required"))?;
             let ip = client::ip(&req);
+            tracing::Span::current().record("client", tracing::field::display(&ip));
             let (verified, standing) =
                 tokens::authenticate(&app, presented, &ip).await.map_err(|rejected| match rejected {
-                    Rejected::Malformed => ApiError::unauthorized("The token is malformed"),
-                    Rejected::Invalid => ApiError::unauthorized("The token is invalid, revoked or expired"),
+                    Rejected::Malformed => refused("The token is malformed"),
+                    Rejected::Invalid => refused("The token is invalid, revoked or expired"),
                     Rejected::TooMany(seconds) => ApiError::too_many(seconds),
                     Rejected::Failed(error) => ApiError::from(error),
                 })?;
+            tracing::Span::current()
+                .record("integration", tracing::field::display(verified.caller.integration_id));
             req.extensions_mut().insert(standing);
             if standing.exceeded {
                 return Err(ApiError::too_many(standing.retry_after));
@@ -61,6 +64,12 @@ impl FromRequest for Caller {
             Ok(Self { verified, requester })
         })
     }
+}
+
+/// A 401, logged (the request's span names the client's address; never the token).
+fn refused(why: &'static str) -> ApiError {
+    tracing::warn!(why, "API request refused: no usable token");
+    ApiError::unauthorized(why)
 }
 
 /// Copies the request's [`Standing`] (set when its token was verified) into the

@@ -25,14 +25,18 @@ use crate::domain::access::TokenDenial;
 /// Registers the API routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi::document))
-        .route("/oauth/introspect", web::post().to(introspect::introspect))
+        .service(
+            web::resource("/oauth/introspect").wrap(no_store()).route(web::post().to(introspect::introspect)),
+        )
         .service(
             web::scope("/v2")
                 .wrap(actix_web::middleware::from_fn(auth::rate_limit_headers))
                 .route("/oauth/token-info", web::get().to(resources::token_info))
-                .app_data(web::JsonConfig::default().limit(crate::config::BODY_LIMIT).error_handler(
-                    |error, _| ApiError::invalid(format!("The JSON body is invalid: {error}")).into(),
-                ))
+                .wrap(no_store())
+                .app_data(
+                    web::JsonConfig::default().limit(crate::config::BODY_LIMIT).error_handler(json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(query_error))
                 .route("/companies/{company_id}", web::get().to(resources::company))
                 .route("/locations/search", web::get().to(resources::search_locations))
                 .route("/locations", web::post().to(writes::create_location))
@@ -55,6 +59,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::delete().to(writes::delete_user)),
                 ),
         );
+}
+
+/// `Cache-Control: no-store` on every answer: they carry what a token may reach.
+fn no_store() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new().add((actix_web::http::header::CACHE_CONTROL, "no-store"))
+}
+
+/// A JSON body that cannot be read: too large (413), else invalid (422).
+fn json_error(error: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    match error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::TOO_LARGE.into()
+        }
+        other => ApiError::invalid(format!("The JSON body is invalid: {other}")).into(),
+    }
+}
+
+/// A query string that does not parse (`limit=abc`, `skip=-1`): 422 in the API's shape.
+fn query_error(error: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    let reason = match &error {
+        actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    ApiError::invalid(format!("The query string is invalid: {reason}")).into()
 }
 
 /// An API failure, answered as `{statusCode, message}`.
@@ -99,6 +128,12 @@ impl ApiError {
 
     /// No such resource (within reach).
     pub const NOT_FOUND: Self = Self::fixed(StatusCode::NOT_FOUND, "Not found");
+
+    /// The body is over [`crate::config::BODY_LIMIT`].
+    pub const TOO_LARGE: Self = Self::fixed(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The request body is larger than this API accepts (64 KiB)",
+    );
 
     /// The database cannot be reached.
     pub const UNAVAILABLE: Self =
@@ -148,9 +183,16 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::NotFound => Self::NOT_FOUND,
-            AppError::Token(TokenDenial::Scope(_)) => Self::SCOPE,
-            AppError::Token(TokenDenial::Location) | AppError::Forbidden => Self::LOCATION,
-            AppError::Token(TokenDenial::Admins) => Self::ADMINS,
+            AppError::Token(denial) => {
+                // The request's span names the integration and the client's address.
+                tracing::warn!(?denial, "API request refused: beyond the token's reach");
+                match denial {
+                    TokenDenial::Scope(_) => Self::SCOPE,
+                    TokenDenial::Location => Self::LOCATION,
+                    TokenDenial::Admins => Self::ADMINS,
+                }
+            }
+            AppError::Forbidden => Self::LOCATION,
             AppError::Invalid { field, message } => Self::invalid(format!("{field}: {message}")),
             AppError::Refused(message) => Self::invalid(message),
             AppError::Unavailable(cause) => {

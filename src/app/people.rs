@@ -111,6 +111,24 @@ fn assignable(by: &Requester, context: Context, role: Role) -> AppResult<()> {
     }
 }
 
+/// The sub-accounts chosen on Team for an account role: at least one, and every one the
+/// manager's to give — an id of another agency's sub-account (or a made-up one) refuses
+/// the whole choice rather than being dropped quietly.
+async fn chosen_sub_accounts(
+    app: &App,
+    by: &Requester,
+    wanted: &[SubAccountId],
+) -> AppResult<Vec<SubAccountId>> {
+    let reachable = reachable_sub_accounts(app, by).await?;
+    let all_reachable = wanted.iter().all(|id| reachable.iter().any(|sub| sub.id == *id));
+    let chosen: Vec<SubAccountId> =
+        reachable.iter().map(|sub| sub.id).filter(|id| wanted.contains(id)).collect();
+    if chosen.is_empty() || !all_reachable {
+        return Err(AppError::invalid("sub_accounts", ACCOUNT_ROLE_NEEDS_A_SUB_ACCOUNT));
+    }
+    Ok(chosen)
+}
+
 /// Adds a person with the role's default permissions, cut down to what the manager holds
 /// (nobody gains what nobody granted). On My Staff they join the sub-account; on Team an
 /// account role needs at least one sub-account.
@@ -121,15 +139,7 @@ pub async fn create(app: &App, by: &Requester, context: Context, newcomer: Newco
     let sub_accounts = match context {
         Context::SubAccount { id, .. } => vec![id],
         Context::Agency(_) if !newcomer.role.needs_sub_accounts() => Vec::new(),
-        Context::Agency(_) => {
-            let reachable = reachable_sub_accounts(app, by).await?;
-            let chosen: Vec<SubAccountId> =
-                reachable.iter().map(|sub| sub.id).filter(|id| newcomer.sub_accounts.contains(id)).collect();
-            if chosen.is_empty() {
-                return Err(AppError::invalid("sub_accounts", ACCOUNT_ROLE_NEEDS_A_SUB_ACCOUNT));
-            }
-            chosen
-        }
+        Context::Agency(_) => chosen_sub_accounts(app, by, &newcomer.sub_accounts).await?,
     };
     let permissions = by.person()?.permissions_for(
         newcomer.role,
@@ -215,18 +225,7 @@ pub async fn update_access(
     };
     let sub_accounts: Option<Vec<SubAccountId>> = match context {
         Context::Agency(_) if !role.needs_sub_accounts() => Some(Vec::new()),
-        Context::Agency(_) => {
-            let reachable = reachable_sub_accounts(app, by).await?;
-            let chosen: Vec<SubAccountId> =
-                reachable.iter().map(|sub| sub.id).filter(|id| change.sub_accounts.contains(id)).collect();
-            if chosen.is_empty() || chosen.len() != change.sub_accounts.len() {
-                return Err(AppError::invalid(
-                    "sub_accounts",
-                    "Choose at least one of the agency's sub-accounts for an account role.",
-                ));
-            }
-            Some(chosen)
-        }
+        Context::Agency(_) => Some(chosen_sub_accounts(app, by, &change.sub_accounts).await?),
         Context::SubAccount { .. } => None,
     };
     let agency = context.agency_id();

@@ -222,11 +222,34 @@ pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String>
             "{what} cannot contain invisible formatting characters (such as right-to-left overrides)."
         ));
     }
+    if stacks_marks(text) {
+        return Err(format!("{what} cannot stack more than {MAX_STACKED_MARKS} accents on one letter."));
+    }
     let count = text.chars().count();
     if count > max {
         return Err(format!("{what} must be at most {max} characters (it has {count})."));
     }
     Ok(text.to_owned())
+}
+
+/// The most combining diacritical marks a letter may carry: a decomposed Vietnamese
+/// letter has two ("e" + circumflex + tilde); "Zalgo" text piles on dozens.
+pub const MAX_STACKED_MARKS: usize = 2;
+
+/// Whether a combining diacritical mark (the blocks used for accents on Latin, Greek and
+/// Cyrillic letters and on symbols) is one of a run longer than [`MAX_STACKED_MARKS`].
+/// Marks of other scripts (Indic vowel signs, Hebrew points…) are not counted: they are
+/// how those scripts are written.
+fn stacks_marks(text: &str) -> bool {
+    let is_diacritic = |c: &char| {
+        matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+    };
+    let mut run = 0;
+    text.chars().any(|c| {
+        run = if is_diacritic(&c) { run + 1 } else { 0 };
+        run > MAX_STACKED_MARKS
+    })
 }
 
 /// A display name for a person, an agency or a sub-account: 1–100 characters.
@@ -328,6 +351,18 @@ impl fmt::Debug for NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accents_are_text_but_stacks_of_them_are_refused() {
+        for ordinary in ["Zoe\u{308}’s cafe\u{301}", "Nguye\u{302}\u{303}n", "नमस्ते", "Ünïcödé"]
+        {
+            assert_eq!(clean_text(ordinary, "Name", 100).as_deref(), Ok(ordinary));
+        }
+        assert_eq!(
+            clean_text("Ae\u{300}\u{301}\u{302}", "Name", 100),
+            Err("Name cannot stack more than 2 accents on one letter.".to_owned())
+        );
+    }
 
     #[test]
     fn roles_round_trip_through_their_stored_and_cli_forms() {

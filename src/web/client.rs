@@ -7,6 +7,26 @@ use actix_web::web::Data;
 
 use crate::app::App;
 
+/// Whether the TCP peer is one of the `TRUSTED_PROXIES`, whose forwarding headers
+/// (`X-Forwarded-For`, `-Host`, `-Proto`, `Forwarded`) may be believed.
+pub fn from_trusted_proxy(req: &HttpRequest) -> bool {
+    let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else { return false };
+    req.app_data::<Data<App>>()
+        .is_some_and(|app| app.config.trusted_proxies.iter().any(|net| net.contains(&peer)))
+}
+
+/// The origin (`scheme://host[:port]`) the request was addressed to: as a trusted proxy
+/// forwards it, else as the client sent it to us (plain HTTP, its `Host` header).
+pub fn addressed_origin(req: &HttpRequest) -> String {
+    if from_trusted_proxy(req) {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host =
+        req.headers().get(actix_web::http::header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("");
+    format!("http://{host}")
+}
+
 /// The client's IP address. It is the TCP peer, unless the peer is one of the
 /// `TRUSTED_PROXIES`: then `X-Forwarded-For` is read from the right, skipping trusted
 /// proxies, and the first address not trusted is the client. A client cannot choose its

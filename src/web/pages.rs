@@ -58,7 +58,12 @@ impl ErrorPage {
             404 => ("Page not found", "This page doesn't exist, or it isn't yours to see."),
             409 => ("Not possible", "This change conflicts with the current state. Go back and reload."),
             405 => ("Not allowed", "This address doesn't accept that kind of request."),
+            411 => ("Length required", "What you sent did not say its size. Go back and try again."),
             413 => ("Too much data", "What you sent is larger than this page accepts."),
+            415 => (
+                "Not a form",
+                "This page accepts what its own form sends. Go back, reload the page and try again.",
+            ),
             429 => ("Too many requests", "Slow down a little and try again in a moment."),
             503 => (
                 "Temporarily unavailable",

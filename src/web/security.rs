@@ -87,8 +87,8 @@ fn same_origin(req: &ServiceRequest) -> bool {
             None => return false,
         },
     };
-    let info = req.connection_info();
-    let own = format!("{}://{}", info.scheme(), info.host());
+    // Forwarding headers count only from a trusted proxy: anyone else could name any host.
+    let own = super::client::addressed_origin(req.request());
     let public = req.app_data::<Data<App>>().map(|app| app.config.public_url.clone());
     origin == own || Some(origin) == public
 }

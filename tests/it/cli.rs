@@ -332,6 +332,21 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
             .as_u16()
     });
     assert_eq!(status, 403, "a cross-site form is refused");
+    let unknown = crate::support::new_token();
+    let status = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/v2/users/"))
+            .bearer_auth(unknown.expose())
+            .send()
+            .await
+            .expect("API call");
+        assert_eq!(
+            response.headers().get("cache-control").map(|v| v.to_str().unwrap_or("")),
+            Some("no-store")
+        );
+        response.status().as_u16()
+    });
+    assert_eq!(status, 401);
     child.kill().expect("stop");
     let output = child.wait_with_output().expect("output");
     let logs = String::from_utf8_lossy(&output.stderr);
@@ -339,4 +354,10 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
     assert!(logs.contains("refused a cross-origin form submission"), "{logs}");
     assert!(logs.contains("/setup/{token}"), "the route pattern is logged:\n{logs}");
     assert!(!logs.contains(&token), "the one-time token never reaches the logs:\n{logs}");
+    let refused = logs
+        .lines()
+        .find(|line| line.contains("API request refused: no usable token"))
+        .unwrap_or_else(|| panic!("a refused API call is logged:\n{logs}"));
+    assert!(refused.contains("client=127.0.0.1"), "with the client's address: {refused}");
+    assert!(!logs.contains(unknown.expose()), "never the token:\n{logs}");
 }

@@ -11,6 +11,7 @@ mod assets;
 mod attacks;
 mod audit_log;
 mod cli;
+mod hostile;
 mod integrations;
 mod matrix;
 mod rotation;

@@ -1,6 +1,6 @@
 //! CSRF protection, security headers and body limits.
 
-use crate::support::{PASSWORD, TestApp, people, seed};
+use crate::support::{Options, PASSWORD, TestApp, people, seed};
 
 #[tokio::test]
 async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
@@ -32,6 +32,50 @@ async fn a_form_from_another_origin_is_refused_even_with_the_token() {
     assert_eq!(app.post_raw("/sign-in", &fields, Some("https://evil.example")).await.status, 403);
     assert_eq!(app.post_raw("/sign-in", &fields, None).await.status, 403, "no Origin and no Referer");
     assert_eq!(app.post_raw("/sign-in", &fields, Some(&app.address)).await.status, 303);
+}
+
+/// Posts the sign-in form with `Origin: https://pi.example` and forwarding headers that
+/// claim the request was addressed to that origin.
+async fn post_claiming_to_be_addressed_to_pi_example(app: &TestApp) -> u16 {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page =
+        client.get(format!("{}/sign-in", app.address)).send().await.expect("get").text().await.expect("body");
+    let token = crate::support::csrf_in_page(&page).expect("token");
+    client
+        .post(format!("{}/sign-in", app.address))
+        .header("Origin", "https://pi.example")
+        .header("X-Forwarded-Host", "pi.example")
+        .header("X-Forwarded-Proto", "https")
+        .form(&[("csrf_token", token.as_str()), ("email", people::OWNER), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn forwarding_headers_name_our_origin_only_when_a_trusted_proxy_sends_them() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    assert_eq!(post_claiming_to_be_addressed_to_pi_example(&app).await, 403, "anyone may send such headers");
+
+    let behind = TestApp::spawn_with(Options {
+        env: vec![("TRUSTED_PROXIES", "127.0.0.1/32".to_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    seed(&mut behind.conn());
+    assert_eq!(
+        post_claiming_to_be_addressed_to_pi_example(&behind).await,
+        303,
+        "the proxy says where it was sent"
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use crate::domain::people::NewPassword;
 use crate::domain::two_factor::RecoveryCode;
 use crate::web::current::{SignedIn, SignedInForSetUp};
 use crate::web::error::{WebError, WebResult};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::pages;
 use crate::web::session::{Flash, FlashKind, SessionExtras as _};
 use crate::web::sudo::Sudo;
@@ -165,7 +165,7 @@ fn url_encode(text: &str) -> String {
 pub async fn verify(
     me: SignedInForSetUp,
     app: web::Data<App>,
-    form: web::Form<CodeForm>,
+    form: HtmlForm<CodeForm>,
 ) -> WebResult<HttpResponse> {
     let me = me.0;
     match app::two_factor::confirm(&app, &me.requester, form.into_inner().code).await {
@@ -233,7 +233,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     me: SignedInForSetUp,
     app: web::Data<App>,
-    form: web::Form<PasswordForm>,
+    form: HtmlForm<PasswordForm>,
 ) -> WebResult<HttpResponse> {
     let me = me.0;
     let form = form.into_inner();

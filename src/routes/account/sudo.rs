@@ -10,6 +10,7 @@ use crate::app::two_factor::Check;
 use crate::app::{self, App};
 use crate::web::current::SignedIn;
 use crate::web::error::WebResult;
+use crate::web::forms::HtmlForm;
 use crate::web::session::SessionExtras as _;
 use crate::web::{pages, sudo};
 
@@ -61,7 +62,7 @@ pub struct ConfirmForm {
 pub async fn submit(
     me: SignedIn,
     app: web::Data<App>,
-    form: web::Form<ConfirmForm>,
+    form: HtmlForm<ConfirmForm>,
 ) -> WebResult<HttpResponse> {
     let ConfirmForm { secret, back: target } = form.into_inner();
     let target = back(&target);

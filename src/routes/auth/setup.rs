@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::app::{self, App, AppError, auth::Setup};
 use crate::domain::people::{DisplayName, Email, NewPassword};
 use crate::web::error::{WebError, WebResult};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::session::{FlashKind, SessionExtras as _};
 use crate::web::{client, csrf, pages};
 
@@ -76,9 +76,13 @@ pub async fn submit(
     session: Session,
     app: web::Data<App>,
     token: web::Path<String>,
-    form: web::Form<SetupForm>,
+    form: HtmlForm<SetupForm>,
 ) -> WebResult<HttpResponse> {
     let token = token.into_inner();
+    // A made-up or used link is not found, whatever is posted to it.
+    if !app::auth::setup_link_is_valid(&app, &token).await? {
+        return Err(AppError::NotFound.into());
+    }
     let mut input = form.into_inner();
     let mut errors = FieldErrors::default();
     let agency_name = errors.check("agency_name", DisplayName::parse(&input.agency_name));

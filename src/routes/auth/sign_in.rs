@@ -14,6 +14,7 @@ use crate::app::auth::{DEVICE_DAYS, SignIn};
 use crate::app::{self, App};
 use crate::domain::people::Email;
 use crate::web::error::WebResult;
+use crate::web::forms::HtmlForm;
 use crate::web::session::SessionExtras as _;
 use crate::web::{client, csrf, pages};
 
@@ -85,7 +86,7 @@ pub async fn submit(
     req: HttpRequest,
     session: Session,
     app: web::Data<App>,
-    form: web::Form<SignInForm>,
+    form: HtmlForm<SignInForm>,
 ) -> WebResult<HttpResponse> {
     let SignInForm { email: typed_email, password } = form.into_inner();
     let (token, cookie) = csrf::for_anonymous_page(&req, &app);

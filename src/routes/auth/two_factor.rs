@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::app::two_factor::Check;
 use crate::app::{self, App};
 use crate::web::error::{WebError, WebResult};
+use crate::web::forms::HtmlForm;
 use crate::web::session::{FlashKind, SessionExtras as _};
 use crate::web::{client, pages};
 
@@ -59,7 +60,7 @@ pub async fn submit(
     req: HttpRequest,
     session: Session,
     app: web::Data<App>,
-    form: web::Form<CodeForm>,
+    form: HtmlForm<CodeForm>,
 ) -> WebResult<HttpResponse> {
     let Some(user) = awaiting(&session, &app) else { return start_again(&session) };
     let (found, check) =

@@ -49,12 +49,13 @@ impl Query {
         }
     }
 
+    /// The cursor of `?before=`; one that names no time PostgreSQL can hold (years 1 to
+    /// 9999 are kept) is ignored like any other malformed one.
     fn cursor(&self) -> Option<Cursor> {
         let (micros, id) = self.before.split_once('~')?;
-        Some(Cursor {
-            occurred_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id: id.parse().ok()?,
-        })
+        let occurred_at = DateTime::from_timestamp_micros(micros.parse().ok()?)
+            .filter(|at| (1..=9999).contains(&chrono::Datelike::year(at)))?;
+        Some(Cursor { occurred_at, id: id.parse().ok()? })
     }
 
     fn filters(&self) -> String {

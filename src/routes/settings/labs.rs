@@ -9,6 +9,7 @@ use crate::app::{self, App};
 use crate::domain::access::Action;
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
 use crate::web::error::WebResult;
+use crate::web::forms::HtmlForm;
 use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
 
@@ -44,7 +45,7 @@ pub struct LabsForm {
 pub async fn submit(
     page: SettingsPage,
     app: web::Data<App>,
-    form: web::Form<LabsForm>,
+    form: HtmlForm<LabsForm>,
 ) -> WebResult<HttpResponse> {
     let enabled = form.private_integrations.is_some();
     app::labs::set_private_integrations(

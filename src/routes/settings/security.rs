@@ -10,6 +10,7 @@ use crate::app::{self, App};
 use crate::domain::access::Action;
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
 use crate::web::error::WebResult;
+use crate::web::forms::HtmlForm;
 use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
 use crate::web::sudo::Sudo;
@@ -52,7 +53,7 @@ pub async fn submit(
     _sudo: Sudo,
     page: SettingsPage,
     app: web::Data<App>,
-    form: web::Form<PolicyForm>,
+    form: HtmlForm<PolicyForm>,
 ) -> WebResult<HttpResponse> {
     let required = form.require_two_factor.is_some();
     app::two_factor::set_policy(&app, page.requester(), page.context, required).await?;
