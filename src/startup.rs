@@ -212,7 +212,9 @@ fn warn_without_a_secret_key(config: &Config) {
              guesses offline), and a new token can be revealed only by the instance that issued it. Set \
              SECRET_KEY (at least 32 characters, e.g. `openssl rand -base64 48`) in production."
         );
-        eprintln!("WARNING: SECRET_KEY is not set; do not run this configuration in production.");
+        if !crate::telemetry::json_logs() {
+            eprintln!("WARNING: SECRET_KEY is not set; do not run this configuration in production.");
+        }
     }
 }
 

@@ -10,17 +10,26 @@ use actix_web::middleware::Next;
 use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber: human-readable lines on stderr, filtered by `RUST_LOG`
-/// (default `info`). Calling it twice is harmless.
+/// Whether `LOG_FORMAT=json` asks for one JSON object per line on stderr (then nothing
+/// else may be written there).
+pub fn json_logs() -> bool {
+    std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"))
+}
+
+/// Installs the global subscriber on stderr, filtered by `RUST_LOG` (default `info`):
+/// human-readable lines, or with `LOG_FORMAT=json` one JSON object per line (for a log
+/// shipper; field values are escaped, so nothing logged can forge a line). Calling it
+/// twice is harmless.
 pub fn init() {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,diesel_migrations=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = if json_logs() {
+        builder.json().with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+    };
 }
 
 /// The response header that names a request's id, for matching a report with the logs.
@@ -39,13 +48,15 @@ pub async fn log_requests(
     let method = req.method().clone();
     let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let app = req.app_data::<actix_web::web::Data<crate::app::App>>().cloned();
-    // The API fills in `integration` and `client` once it knows them (see `api::auth`).
+    // The API fills in `integration` and `client` once it knows them (see `api::auth`),
+    // the dashboard `user` and `client` (see `web::current`).
     // At ERROR level, the span is on whatever `RUST_LOG` keeps, so that a warning names
     // its request even when info lines are filtered out.
     let span = tracing::error_span!(
         "request",
         %id,
         integration = tracing::field::Empty,
+        user = tracing::field::Empty,
         client = tracing::field::Empty
     );
     let outcome = next.call(req).instrument(span.clone()).await;

@@ -43,10 +43,10 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let app = req.app_data::<Data<App>>().cloned().ok_or(ApiError::INTERNAL)?;
-            let presented = bearer(&req)
-                .ok_or_else(|| refused("An Authorization header with a Bearer token is required"))?;
             let ip = client::ip(&req);
             tracing::Span::current().record("client", tracing::field::display(&ip));
+            let presented = bearer(&req)
+                .ok_or_else(|| refused("An Authorization header with a Bearer token is required"))?;
             let (verified, standing) =
                 tokens::authenticate(&app, presented, &ip).await.map_err(|rejected| match rejected {
                     Rejected::Malformed => refused("The token is malformed"),

@@ -60,6 +60,7 @@ pub async fn introspect(
     form: web::Form<IntrospectionForm>,
 ) -> HttpResponse {
     if !authenticated(&req, &app) {
+        tracing::warn!(client = %crate::web::client::ip(&req), "introspection refused: wrong or missing secret");
         return HttpResponse::Unauthorized()
             .insert_header(("WWW-Authenticate", "Bearer realm=\"introspection\""))
             .json(serde_json::json!({ "error": "invalid_client" }));

@@ -105,7 +105,7 @@ pub(super) async fn settle(
     app: &App,
     (attempt, key, ip): (i64, String, String),
     succeeded: bool,
-    event: NewEvent,
+    event: Option<NewEvent>,
 ) -> AppResult<()> {
     app.write(move |conn| {
         if succeeded {
@@ -113,7 +113,9 @@ pub(super) async fn settle(
         } else {
             db::sign_in::failed(conn, attempt)?;
         }
-        db::audit::record(conn, &event)?;
+        if let Some(event) = &event {
+            db::audit::record(conn, event)?;
+        }
         Ok(())
     })
     .await
@@ -155,7 +157,7 @@ pub async fn sign_in(
                 ip: Some(ip),
                 ..NewEvent::new(action, &user.email, now)
             };
-            settle(app, slot, true, event).await?;
+            settle(app, slot, true, Some(event)).await?;
             if second_step {
                 return Ok(SignIn::SecondStep(user));
             }
@@ -169,7 +171,7 @@ pub async fn sign_in(
                 ip: Some(ip),
                 ..NewEvent::new(AuditAction::SignInFailed, email.as_str(), now)
             };
-            settle(app, slot, false, event).await?;
+            settle(app, slot, false, Some(event)).await?;
             Ok(SignIn::Refused)
         }
     }

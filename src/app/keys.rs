@@ -89,20 +89,25 @@ impl Keys {
         !self.secrets.is_empty()
     }
 
-    /// The keys for `purpose`, the current one first.
+    /// The keys for `purpose`, the current one first. Without `SECRET_KEY`, a reveal
+    /// (which lasts minutes) is sealed with this process's key, and cookies and what is
+    /// kept for good with the installation's own key (kept in the database). Once a
+    /// `SECRET_KEY` is set, that key still opens two-factor secrets and recovery codes made
+    /// before (so that setting one locks nobody out), and nothing else.
     fn derived(&self, purpose: Purpose) -> Vec<[u8; 32]> {
-        if self.secrets.is_empty() {
-            // A reveal lasts minutes: this process's key is enough. What is kept for good
-            // falls back to the installation's own key (kept in the database).
-            let base: &[u8] = match purpose {
-                Purpose::Reveal => &self.process,
-                Purpose::Device | Purpose::Csrf | Purpose::TwoFactor | Purpose::Recovery => {
-                    &self.installation
-                }
-            };
-            return vec![mac(base, purpose.label())];
+        let mut keys: Vec<[u8; 32]> =
+            self.secrets.iter().map(|secret| mac(secret, purpose.label())).collect();
+        match purpose {
+            Purpose::Reveal if keys.is_empty() => keys.push(mac(&self.process, purpose.label())),
+            // Cookies are short-lived and re-issued: once there is a `SECRET_KEY`, a key kept
+            // in the database no longer signs nor verifies them.
+            Purpose::Reveal | Purpose::Device | Purpose::Csrf if !keys.is_empty() => {}
+            Purpose::Device | Purpose::Csrf | Purpose::TwoFactor | Purpose::Recovery => {
+                keys.push(mac(&self.installation, purpose.label()));
+            }
+            Purpose::Reveal => {}
         }
-        self.secrets.iter().map(|secret| mac(secret, purpose.label())).collect()
+        keys
     }
 
     /// The digester of new tokens, then those whose digests are still accepted (earlier
@@ -210,6 +215,29 @@ mod tests {
         assert_eq!(stranger.verify(Purpose::Device, &signed), None);
         assert_eq!(rotated.digesters().len(), 3, "current, previous, plain SHA-256");
         assert_eq!(Keys::new(None, &[], vec![7; 32]).digesters().len(), 1, "plain SHA-256 alone");
+    }
+
+    #[test]
+    fn what_was_sealed_before_a_secret_key_was_set_still_opens_after() {
+        let before = Keys::new(None, &[], vec![7; 32]);
+        let after = Keys::new(Some(&secret("a secret key set later, long enough")), &[], vec![7; 32]);
+        let (nonce, sealed) = before.seal_bytes(Purpose::TwoFactor, b"totp secret", b"user").expect("sealed");
+        assert_eq!(
+            after.open_bytes(Purpose::TwoFactor, &nonce, &sealed, b"user").as_deref(),
+            Some(&b"totp secret"[..])
+        );
+        let signed = before.sign(Purpose::Device, "user-1");
+        assert_eq!(after.verify(Purpose::Device, &signed), None, "cookies follow the secret key alone");
+        assert_eq!(
+            before.digests(Purpose::Recovery, b"code")[0],
+            after.digests(Purpose::Recovery, b"code")[1]
+        );
+        let (nonce, sealed) = after.seal_bytes(Purpose::TwoFactor, b"totp secret", b"user").expect("sealed");
+        assert_eq!(
+            before.open_bytes(Purpose::TwoFactor, &nonce, &sealed, b"user"),
+            None,
+            "new seals use the secret key"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::domain::ids::{AgencyId, SubAccountId, UserId};
 use crate::domain::people::{DisplayName, Email, Member, NewPassword, Permissions, Role, User};
 use crate::domain::tenancy::SubAccount;
 
+use super::two_factor::Check;
 use super::{App, AppError, AppResult, Requester};
 
 /// The refusal when a change would leave the agency without an active team manager.
@@ -321,12 +322,34 @@ pub async fn change_password(
     new: NewPassword,
 ) -> AppResult<usize> {
     let actor = by.person()?.clone();
-    let email = Email::parse(by.email().unwrap_or_default())
-        .map_err(|message| AppError::invalid("email", message))?;
-    let hash =
-        app.read(move |conn| Ok(db::users::find_by_email(conn, &email)?.and_then(|(_, hash)| hash))).await?;
-    if !app.passwords.verify(current, hash).await? {
-        return Err(AppError::invalid("current_password", "That is not your current password."));
+    let id = actor.id;
+    let member =
+        app.read(move |conn| Ok(db::users::active_member(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let check = super::two_factor::check_password(
+        app,
+        by,
+        &member.user,
+        current,
+        "password change",
+        None,
+        AuditAction::PasswordChangeFailed,
+    )
+    .await?;
+    match check {
+        Check::Passed { .. } => {}
+        Check::Refused(_) => {
+            return Err(AppError::invalid("current_password", "That is not your current password."));
+        }
+        Check::Throttled(wait) => {
+            let minutes = wait.div_ceil(60);
+            return Err(AppError::invalid(
+                "current_password",
+                format!(
+                    "Too many attempts. Wait {minutes} {}, then try again.",
+                    if minutes == 1 { "minute" } else { "minutes" }
+                ),
+            ));
+        }
     }
     let hash = app.passwords.hash(new).await?;
     let event = by.event(AuditAction::PasswordChange, actor.agency_id, None, app.clock.now());

@@ -117,8 +117,8 @@ fn new_codes(conn: &mut PgConnection, keys: &Keys, user: UserId) -> AppResult<Ve
     Ok(codes)
 }
 
-/// Finishes the set-up with the first code from the authenticator: two-factor is on, and
-/// the recovery codes come back to be shown once.
+/// Finishes the set-up with the first code from the authenticator: two-factor is on, every
+/// session of the requester ends, and the recovery codes come back to be shown once.
 #[tracing::instrument(skip_all)]
 pub async fn confirm(app: &App, by: &Requester, code: String) -> AppResult<Vec<RecoveryCode>> {
     let actor = by.person()?.clone();
@@ -134,15 +134,18 @@ pub async fn confirm(app: &App, by: &Requester, code: String) -> AppResult<Vec<R
             .map_err(|refusal| AppError::invalid("code", refusal.to_string()))?;
         db::two_factor::accepted(conn, actor.id, i64::try_from(step).unwrap_or(i64::MAX), now)?;
         let codes = new_codes(conn, &keys, actor.id)?;
+        // A new factor: every session of theirs ends (the adapter carries this one on).
+        db::sessions::delete_for_user(conn, actor.id)?;
         db::audit::record(conn, &event)?;
         Ok(codes)
     })
     .await
 }
 
-/// Turns the requester's two-factor off (they confirmed access just before).
+/// Turns the requester's two-factor off (they confirmed access just before); every session
+/// of theirs ends: how many.
 #[tracing::instrument(skip_all)]
-pub async fn turn_off(app: &App, by: &Requester) -> AppResult<()> {
+pub async fn turn_off(app: &App, by: &Requester) -> AppResult<usize> {
     let actor = by.person()?.clone();
     let event = by.event(AuditAction::TwoFactorDisable, actor.agency_id, None, app.clock.now());
     app.write(move |conn| {
@@ -152,8 +155,9 @@ pub async fn turn_off(app: &App, by: &Requester) -> AppResult<()> {
             ));
         }
         db::two_factor::remove(conn, actor.id)?;
+        let ended = db::sessions::delete_for_user(conn, actor.id)?;
         db::audit::record(conn, &event)?;
-        Ok(())
+        Ok(ended)
     })
     .await
 }
@@ -219,6 +223,9 @@ fn check_code(
     match two_factor::accept(&secret, typed, unix(now), last) {
         Ok(step) => {
             db::two_factor::accepted(conn, user, i64::try_from(step).unwrap_or(i64::MAX), now)?;
+            // Under the current key from now on, should it have been sealed with an earlier one.
+            let (nonce, sealed) = seal(keys, user, &secret)?;
+            db::two_factor::reseal(conn, user, &nonce, &sealed)?;
             Ok(Ok(false))
         }
         Err(refusal) => Ok(Err(refusal.to_string())),
@@ -253,7 +260,7 @@ async fn second_factor(
         details: serde_json::json!({ "with": if matches!(outcome, Ok(false)) { "code" } else { "recovery code" } }),
         ..NewEvent::new(action, &user.email, now)
     };
-    super::auth::settle(app, (attempt, key, ip), outcome.is_ok(), event).await?;
+    super::auth::settle(app, (attempt, key, ip), outcome.is_ok(), Some(event)).await?;
     Ok(match outcome {
         Ok(with_recovery_code) => Check::Passed { with_recovery_code },
         Err(message) => Check::Refused(message),
@@ -296,21 +303,44 @@ pub async fn confirm_access(app: &App, by: &Requester, typed: String) -> AppResu
         )
         .await;
     }
-    let key = format!("sudo {}", member.user.email);
+    check_password(
+        app,
+        by,
+        &member.user,
+        typed,
+        "sudo",
+        Some(AuditAction::SudoConfirm),
+        AuditAction::SudoFailed,
+    )
+    .await
+}
+
+/// A throttled, audited check of `user`'s password for `purpose` ("sudo", "password
+/// change"), each with its own budget: the event `passed` (if any) or `failed` is recorded.
+pub(super) async fn check_password(
+    app: &App,
+    by: &Requester,
+    user: &User,
+    typed: String,
+    purpose: &str,
+    passed: Option<AuditAction>,
+    failed: AuditAction,
+) -> AppResult<Check> {
+    let key = format!("{purpose} {}", user.email);
     let attempt = match super::auth::take_slot(app, key.clone(), by.ip.clone(), true).await? {
         Ok(attempt) => attempt,
         Err(wait) => return Ok(Check::Throttled(wait)),
     };
-    let email = crate::domain::people::Email::parse(&member.user.email)
+    let email = crate::domain::people::Email::parse(&user.email)
         .map_err(|message| AppError::invalid("email", message))?;
     let hash =
         app.read(move |conn| Ok(db::users::find_by_email(conn, &email)?.and_then(|(_, hash)| hash))).await?;
     let verified = app.passwords.verify(typed, hash).await?;
-    let action = if verified { AuditAction::SudoConfirm } else { AuditAction::SudoFailed };
-    let event = NewEvent {
+    let action = if verified { passed } else { Some(failed) };
+    let event = action.map(|action| NewEvent {
         details: serde_json::json!({ "with": "password" }),
-        ..by.event(action, member.user.agency_id, None, app.clock.now())
-    };
+        ..by.event(action, user.agency_id, None, app.clock.now())
+    });
     super::auth::settle(app, (attempt, key, by.ip.clone()), verified, event).await?;
     Ok(if verified {
         Check::Passed { with_recovery_code: false }

@@ -69,6 +69,14 @@ pub fn accepted(conn: &mut PgConnection, user: UserId, step: i64, now: DateTime<
         .map(drop)
 }
 
+/// Stores the secret sealed anew (under the current key, after a key rotation).
+pub fn reseal(conn: &mut PgConnection, user: UserId, nonce: &[u8], sealed: &[u8]) -> QueryResult<()> {
+    diesel::update(two_factor::table.find(user))
+        .set((two_factor::nonce.eq(nonce), two_factor::sealed.eq(sealed)))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Turns two-factor off: the secret and the recovery codes go.
 pub fn remove(conn: &mut PgConnection, user: UserId) -> QueryResult<bool> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user))).execute(conn)?;

@@ -94,13 +94,15 @@ pub enum AuditAction {
     SecurityPolicyUpdate,
     /// Someone changed their own password.
     PasswordChange,
+    /// A password change was refused: the current password was wrong.
+    PasswordChangeFailed,
     /// The operator set someone's password.
     PasswordSet,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 35] = [
         Self::AgencySetup,
         Self::SignIn,
         Self::SignInFailed,
@@ -134,6 +136,7 @@ impl AuditAction {
         Self::SudoFailed,
         Self::SecurityPolicyUpdate,
         Self::PasswordChange,
+        Self::PasswordChangeFailed,
         Self::PasswordSet,
     ];
 
@@ -173,6 +176,7 @@ impl AuditAction {
             Self::SudoFailed => "user.sudo_failed",
             Self::SecurityPolicyUpdate => "agency.security_update",
             Self::PasswordChange => "user.password_change",
+            Self::PasswordChangeFailed => "user.password_change_failed",
             Self::PasswordSet => "user.password_set",
         }
     }
@@ -218,6 +222,7 @@ impl AuditAction {
             Self::SudoFailed => "Failed to confirm access",
             Self::SecurityPolicyUpdate => "Changed the security policy",
             Self::PasswordChange => "Changed their password",
+            Self::PasswordChangeFailed => "Failed to change their password",
             Self::PasswordSet => "Password set by the operator",
         }
     }

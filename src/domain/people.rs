@@ -331,6 +331,8 @@ impl NewPassword {
             Err(format!("Password must be at least {} characters.", Self::MIN))
         } else if count > Self::MAX {
             Err(format!("Password must be at most {} characters.", Self::MAX))
+        } else if is_common_password(&input) {
+            Err("This password is one of the most common ones. Choose another.".into())
         } else {
             Ok(Self(input))
         }
@@ -342,6 +344,21 @@ impl NewPassword {
     }
 }
 
+/// The most common passwords the length policy would let through (see the file's header).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` is one of [`COMMON_PASSWORDS`] (ignoring case) or one character
+/// repeated.
+fn is_common_password(password: &str) -> bool {
+    let lowered = password.to_lowercase();
+    let mut chars = lowered.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    COMMON_PASSWORDS.lines().filter(|line| !line.starts_with('#')).any(|common| common == lowered)
+}
+
 impl fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("NewPassword(***)")
@@ -351,6 +368,18 @@ impl fmt::Debug for NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_common_passwords_are_refused() {
+        let common = "This password is one of the most common ones. Choose another.";
+        for password in
+            ["qwerty123456", "1Q2W3E4R5T6Y", "passwordpassword", "aaaaaaaaaaaaaa", "Private Integrations"]
+        {
+            assert_eq!(NewPassword::parse(password.to_owned()).err().as_deref(), Some(common), "{password}");
+        }
+        assert!(NewPassword::parse("correct horse battery staple".to_owned()).is_ok());
+        assert!(COMMON_PASSWORDS.lines().filter(|line| !line.starts_with('#')).count() > 200);
+    }
 
     #[test]
     fn accents_are_text_but_stacks_of_them_are_refused() {

@@ -71,8 +71,11 @@ impl SignedIn {
                         return Err(WebError::TwoFactorRequired);
                     }
                     let actor = member.actor();
-                    let requester =
-                        Requester::user(actor.clone(), member.user.email.clone(), client::ip(req));
+                    let ip = client::ip(req);
+                    let span = tracing::Span::current();
+                    span.record("user", tracing::field::display(member.user.id));
+                    span.record("client", tracing::field::display(&ip));
+                    let requester = Requester::user(actor.clone(), member.user.email.clone(), ip);
                     Ok(Self { user: member.user, actor, session, requester })
                 }
                 None => {

@@ -106,6 +106,8 @@ impl ResponseError for WebError {
             }
             Self::App(AppError::Unavailable(cause)) => tracing::warn!(error = %cause, "database unavailable"),
             Self::App(AppError::Internal(cause)) => tracing::error!(error = ?cause, "request failed"),
+            // The request's span names the person and their address.
+            Self::App(AppError::Forbidden | AppError::Token(_)) => tracing::warn!("refused: not permitted"),
             _ => {}
         }
         ErrorPage::for_status(self.status_code(), self.page_message()).into_response()

@@ -150,7 +150,7 @@ pub trait SessionExtras {
     fn second_step(&self) -> Option<(UserId, DateTime<Utc>)>;
     /// Until when this session is in sudo mode.
     fn sudo_until(&self) -> Option<DateTime<Utc>>;
-    /// Puts this session in sudo mode until `until`.
+    /// Puts this session in sudo mode until `until`, under a new session id.
     fn grant_sudo(&self, until: DateTime<Utc>) -> WebResult<()>;
     /// The session's CSRF token, created on first use.
     fn csrf_token(&self) -> WebResult<String>;
@@ -190,6 +190,8 @@ impl SessionExtras for Session {
     }
 
     fn grant_sudo(&self, until: DateTime<Utc>) -> WebResult<()> {
+        // A new session id with the new privilege, as at sign-in.
+        self.renew();
         self.insert(SUDO_UNTIL, until.timestamp()).map_err(insert_failed)
     }
 

@@ -297,10 +297,10 @@ fn migrate_creates_a_missing_database() {
     assert!(!private_integrations::db::agencies::any_exists(&mut conn).expect("migrated schema"));
 }
 
-#[test]
-fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
+/// `serve` on a fresh database with extra environment: the process, its port, and the
+/// setup link it printed once it was ready.
+fn serve(db: &TestDatabase, env: &[(&str, &str)]) -> (std::process::Child, u16, String) {
     use std::io::BufRead as _;
-    let db = TestDatabase::missing();
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_private-integrations"))
         .arg("serve")
@@ -308,6 +308,8 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .env_remove("SECRET_KEY")
+        .env_remove("LOG_FORMAT")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -318,6 +320,50 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
         .map_while(Result::ok)
         .find_map(|line| line.split_whitespace().find(|word| word.contains("/setup/")).map(str::to_owned))
         .expect("the setup link is printed");
+    (child, port, link)
+}
+
+/// The status of `GET /v2/users/` with a well-formed token nobody issued.
+fn call_with_an_unknown_token(port: u16, token: &private_integrations::domain::token::TokenSecret) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/v2/users/"))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .expect("API call")
+            .status()
+            .as_u16()
+    })
+}
+
+#[test]
+fn with_log_format_json_each_log_line_is_a_json_object_naming_its_request() {
+    let db = TestDatabase::missing();
+    let (mut child, port, _) = serve(&db, &[("LOG_FORMAT", "json")]);
+    let unknown = crate::support::new_token();
+    assert_eq!(call_with_an_unknown_token(port, &unknown), 401);
+    child.kill().expect("stop");
+    let output = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let refused = lines
+        .iter()
+        .find(|line| line["fields"]["message"] == "API request refused: no usable token")
+        .unwrap_or_else(|| panic!("the refusal is logged:\n{logs}"));
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["span"]["client"], "127.0.0.1");
+    assert!(!logs.contains(unknown.expose()), "never the token");
+}
+
+#[test]
+fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
+    let db = TestDatabase::missing();
+    let (mut child, port, link) = serve(&db, &[]);
     let token = link.rsplit('/').next().expect("token").to_owned();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let status = runtime.block_on(async {
@@ -333,20 +379,18 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
     });
     assert_eq!(status, 403, "a cross-site form is refused");
     let unknown = crate::support::new_token();
+    assert_eq!(call_with_an_unknown_token(port, &unknown), 401);
     let status = runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .get(format!("http://127.0.0.1:{port}/v2/users/"))
-            .bearer_auth(unknown.expose())
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{port}/oauth/introspect"))
+            .form(&[("token", unknown.expose())])
             .send()
             .await
-            .expect("API call");
-        assert_eq!(
-            response.headers().get("cache-control").map(|v| v.to_str().unwrap_or("")),
-            Some("no-store")
-        );
-        response.status().as_u16()
+            .expect("introspect")
+            .status()
+            .as_u16()
     });
-    assert_eq!(status, 401);
+    assert_eq!(status, 401, "no gateway secret");
     child.kill().expect("stop");
     let output = child.wait_with_output().expect("output");
     let logs = String::from_utf8_lossy(&output.stderr);
@@ -360,4 +404,8 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
         .unwrap_or_else(|| panic!("a refused API call is logged:\n{logs}"));
     assert!(refused.contains("client=127.0.0.1"), "with the client's address: {refused}");
     assert!(!logs.contains(unknown.expose()), "never the token:\n{logs}");
+    assert!(
+        logs.lines().any(|line| line.contains("introspection refused") && line.contains("client=127.0.0.1")),
+        "{logs}"
+    );
 }

@@ -53,6 +53,8 @@ async fn set_up(app: &TestApp, browser: &Browser) -> (Secret, Vec<String>) {
         browser.post_form("/account/security/two-factor/verify", &[("code", &code_now(app, &secret))]).await;
     assert_eq!(verified.status, 200, "{}", verified.body);
     let codes = verified.texts(".recovery-codes code");
+    // **Done**, to a page with forms (the session carried on under a new id and token).
+    browser.get("/account/security").await;
     next_step(app);
     (secret, codes)
 }
@@ -290,7 +292,7 @@ async fn an_agency_that_requires_two_factor_sends_people_without_it_to_set_it_up
     let person = app.new_browser();
     let landed = person.sign_in(people::AGENCY_USER, PASSWORD).await;
     assert!(landed.body.contains("Your agency requires two-factor authentication."), "{}", landed.body);
-    for path in ["/settings", INTEGRATIONS, "/settings/team", "/sudo"] {
+    for path in ["/settings", INTEGRATIONS, "/settings/team"] {
         let page = person.get(path).await;
         assert_eq!((page.status, page.location()), (303, "/account/security"), "{path}");
     }
@@ -427,13 +429,21 @@ async fn every_dangerous_action_asks_to_confirm_access_and_changes_nothing_until
         format!("{url}/rotate-now"),
         format!("{url}/delete"),
         team.clone(),
+        "/settings/team/new".to_owned(),
     ];
     for path in &gets {
         let page = app.get(path).await;
         assert_eq!(page.status, 303, "{path}");
         assert!(page.location().starts_with("/sudo?return="), "{path} → {}", page.location());
     }
-    let posts: [(String, Vec<(&str, &str)>); 9] = [
+    let newcomer = vec![
+        ("name", "Nia Newcomer"),
+        ("email", "nia@acme.test"),
+        ("role", "agency_admin"),
+        ("password", "a long enough password"),
+    ];
+    let posts: [(String, Vec<(&str, &str)>); 10] = [
+        ("/settings/team/new".to_owned(), newcomer),
         (format!("{url}/rotate-later"), vec![]),
         (format!("{url}/rotate-now"), vec![]),
         (format!("{url}/cancel-rotation"), vec![]),
@@ -460,6 +470,7 @@ async fn every_dangerous_action_asks_to_confirm_access_and_changes_nothing_until
             "integration.rotate_now",
             "integration.rotate_later",
             "integration.delete",
+            "user.create",
             "user.update",
             "user.deactivate",
             "agency.security_update",
@@ -581,6 +592,21 @@ async fn changing_ones_password_needs_the_current_one_and_ends_the_other_session
         .await;
     assert_eq!(mismatch.status, 422);
     assert_eq!(mismatch.text("#new_password_confirmation-error"), "The passwords don't match.");
+    let common = app
+        .post_form(
+            "/account/security/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "Password1234"),
+                ("new_password_confirmation", "Password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(common.status, 422);
+    assert_eq!(
+        common.text("#new_password-error"),
+        "This password is one of the most common ones. Choose another."
+    );
 
     let changed = app
         .post_form(
@@ -652,4 +678,122 @@ async fn halfway_through_signing_in_one_can_start_again_as_someone_else() {
     let other = browser.sign_in(people::AGENCY_USER, PASSWORD).await;
     assert_eq!(other.status, 200, "the sign-in page's form works from the half-signed-in state");
     assert!(browser.get("/account/security").await.body.contains(people::AGENCY_USER));
+}
+
+#[tokio::test]
+async fn setting_up_needs_sudo_and_someone_the_policy_holds_back_can_still_confirm_access() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    app.post_form("/settings/security", &[("require_two_factor", "on")]).await;
+
+    let person = app.new_browser();
+    person.sign_in(people::AGENCY_USER, PASSWORD).await;
+    app.clock.advance(Duration::minutes(16));
+    let asked = person.post_form_from(Some("/account/security"), "/account/security/two-factor", &[]).await;
+    assert_eq!(
+        asked.location(),
+        "/sudo?return=%2Faccount%2Fsecurity",
+        "a stolen session cannot add its own factor"
+    );
+    let prompt = person.get(asked.location()).await;
+    assert_eq!(prompt.status, 200, "the policy does not send them away from Confirm access");
+    let confirmed = person.post_form("/sudo", &[("secret", PASSWORD), ("return", "/account/security")]).await;
+    assert_eq!((confirmed.status, confirmed.location()), (303, "/account/security"));
+    set_up(&app, &person).await;
+    assert_eq!(person.follow(person.get("/settings").await).await.status, 200);
+}
+
+#[tokio::test]
+async fn confirming_access_renews_the_session_id() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    app.clock.advance(Duration::minutes(16));
+    app.get("/sudo?return=/settings").await;
+    let confirmed = app.post_form("/sudo", &[("secret", PASSWORD), ("return", "/settings")]).await;
+    assert_eq!(confirmed.status, 303);
+    assert!(confirmed.cookie("pi_session").is_some(), "a new session cookie is set");
+    let stored: i64 = private_integrations::db::schema::sessions::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("sessions");
+    assert_eq!(stored, 1, "the old session row is gone");
+    assert_eq!(app.get(&format!("{INTEGRATIONS}/new")).await.status, 200, "in sudo mode under the new id");
+}
+
+#[tokio::test]
+async fn turning_two_factor_on_or_off_signs_out_ones_other_sessions() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    let elsewhere = app.new_browser();
+    elsewhere.sign_in(people::OWNER, PASSWORD).await;
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (secret, _) = set_up(&app, &app).await;
+    assert_eq!(
+        elsewhere.get("/settings").await.location(),
+        "/sign-in",
+        "turning it on ended the other session"
+    );
+    assert_eq!(app.get(INTEGRATIONS).await.status, 200, "this one carries on");
+
+    let again = app.new_browser();
+    sign_in_with_code(&again, people::OWNER, &code_now(&app, &secret)).await;
+    assert_eq!(again.get(INTEGRATIONS).await.status, 200);
+    let off = app.post_form("/account/security/two-factor/disable", &[]).await;
+    assert_eq!(off.status, 303);
+    let page = app.get("/account/security").await;
+    assert!(
+        page.body.contains("Two-factor authentication is off. Your other session was signed out."),
+        "{}",
+        page.body
+    );
+    assert_eq!(again.get("/settings").await.location(), "/sign-in");
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_is_throttled_and_audited() {
+    let app = TestApp::spawn().await;
+    let world = seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    app.get("/account/security").await;
+    let new = "a brand new passphrase";
+    for _ in 0..5 {
+        let fields = [
+            ("current_password", "a guess at it"),
+            ("new_password", new),
+            ("new_password_confirmation", new),
+        ];
+        let page = app.post_form("/account/security/password", &fields).await;
+        assert_eq!(page.text("#current_password-error"), "That is not your current password.");
+    }
+    let fields = [("current_password", PASSWORD), ("new_password", new), ("new_password_confirmation", new)];
+    let throttled = app.post_form("/account/security/password", &fields).await;
+    assert_eq!(throttled.status, 422);
+    assert!(
+        throttled.text("#current_password-error").starts_with("Too many attempts."),
+        "even the right one waits"
+    );
+    assert_eq!(actions(&app, world.agency)[0], "user.password_change_failed");
+}
+
+#[tokio::test]
+async fn setting_a_secret_key_later_locks_nobody_out_of_two_factor() {
+    let first = TestApp::spawn().await;
+    seed(&mut first.conn());
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (secret, codes) = set_up(&first, &first).await;
+
+    let keyed = TestApp::spawn_with(Options {
+        env: vec![("SECRET_KEY", "a secret key set after the fact, long enough".to_owned())],
+        database: None,
+        database_url: Some(first.db.url()),
+    })
+    .await;
+    keyed.clock.advance(Duration::minutes(1));
+    let browser = keyed.new_browser();
+    let passed = sign_in_with_code(&browser, people::OWNER, &code_now(&keyed, &secret)).await;
+    assert_eq!(passed.status, 303, "the code still works: {}", passed.body);
+    let recovery = sign_in_with_code(&keyed.new_browser(), people::OWNER, &codes[0]).await;
+    assert_eq!(recovery.status, 303, "and the recovery codes");
 }

@@ -88,9 +88,9 @@ fn qr_svg(url: &str) -> WebResult<String> {
     ))
 }
 
-/// **Set up**: a new secret, then its page.
+/// **Set up** (in sudo mode): a new secret, then its page.
 #[tracing::instrument(skip_all)]
-pub async fn begin(me: SignedInForSetUp, app: web::Data<App>) -> WebResult<HttpResponse> {
+pub async fn begin(_sudo: Sudo, me: SignedInForSetUp, app: web::Data<App>) -> WebResult<HttpResponse> {
     match app::two_factor::begin(&app, &me.0.requester).await {
         Ok(_) => Ok(pages::see_other("/account/security/two-factor")),
         Err(AppError::Refused(message)) => {
@@ -169,7 +169,10 @@ pub async fn verify(
 ) -> WebResult<HttpResponse> {
     let me = me.0;
     match app::two_factor::confirm(&app, &me.requester, form.into_inner().code).await {
-        Ok(codes) => show_codes(&codes, true),
+        Ok(codes) => {
+            carry_on(&me, &app)?;
+            show_codes(&codes, true)
+        }
         Err(AppError::Invalid { message, .. }) => {
             let Some(enrolment) = app::two_factor::pending(&app, &me.requester).await? else {
                 return Ok(pages::see_other("/account/security"));
@@ -196,7 +199,13 @@ pub async fn verify(
 #[tracing::instrument(skip_all)]
 pub async fn turn_off(_sudo: Sudo, me: SignedIn, app: web::Data<App>) -> WebResult<HttpResponse> {
     match app::two_factor::turn_off(&app, &me.requester).await {
-        Ok(()) => me.session.flash(FlashKind::Success, "Two-factor authentication is off.")?,
+        Ok(ended) => {
+            carry_on(&me, &app)?;
+            me.session.flash(
+                FlashKind::Success,
+                format!("Two-factor authentication is off.{}", others_ended(ended)),
+            )?;
+        }
         Err(AppError::Refused(message)) => me.session.flash(FlashKind::Error, message)?,
         Err(other) => return Err(other.into()),
     }
@@ -216,6 +225,21 @@ pub async fn regenerate(_sudo: Sudo, me: SignedIn, app: web::Data<App>) -> WebRe
     }
 }
 
+/// After a change of how the person signs in, every session of theirs ended, this one
+/// included: it carries on under a new id, still in sudo mode.
+fn carry_on(me: &SignedIn, app: &App) -> WebResult<()> {
+    me.session.sign_in(me.user.id, me.session.sudo_until().unwrap_or_else(|| app.clock.now()))
+}
+
+/// What to say of the other sessions when all `ended` (this one among them).
+fn others_ended(ended: usize) -> String {
+    match ended.saturating_sub(1) {
+        0 => String::new(),
+        1 => " Your other session was signed out.".to_owned(),
+        n => format!(" Your {n} other sessions were signed out."),
+    }
+}
+
 /// Fields of the password form.
 #[derive(Deserialize)]
 pub struct PasswordForm {
@@ -227,10 +251,11 @@ pub struct PasswordForm {
     new_password_confirmation: String,
 }
 
-/// **Change password**: the current one, then the new one twice. Every other session of
-/// the person ends.
+/// **Change password** (in sudo mode): the current one, then the new one twice. Every
+/// other session of the person ends.
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
+    _sudo: Sudo,
     me: SignedInForSetUp,
     app: web::Data<App>,
     form: HtmlForm<PasswordForm>,
@@ -250,20 +275,9 @@ pub async fn change_password(
     };
     match app::people::change_password(&app, &me.requester, form.current_password, new).await {
         Ok(ended) => {
-            // Every session of theirs ended, this one included: it carries on under a new id.
-            me.session.sign_in(me.user.id, me.session.sudo_until().unwrap_or_else(|| app.clock.now()))?;
-            let ended = ended.saturating_sub(1);
-            me.session.flash(
-                FlashKind::Success,
-                format!(
-                    "Your password is changed.{}",
-                    match ended {
-                        0 => String::new(),
-                        1 => " Your other session was signed out.".to_owned(),
-                        n => format!(" Your {n} other sessions were signed out."),
-                    }
-                ),
-            )?;
+            carry_on(&me, &app)?;
+            me.session
+                .flash(FlashKind::Success, format!("Your password is changed.{}", others_ended(ended)))?;
             Ok(pages::see_other("/account/security"))
         }
         Err(AppError::Invalid { field, message }) => {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::app::two_factor::Check;
 use crate::app::{self, App};
-use crate::web::current::SignedIn;
+use crate::web::current::SignedInForSetUp;
 use crate::web::error::WebResult;
 use crate::web::forms::HtmlForm;
 use crate::web::session::SessionExtras as _;
@@ -37,7 +37,12 @@ fn back(text: &str) -> String {
 
 /// The page.
 #[tracing::instrument(skip_all)]
-pub async fn form(me: SignedIn, app: web::Data<App>, query: web::Query<Query>) -> WebResult<HttpResponse> {
+pub async fn form(
+    me: SignedInForSetUp,
+    app: web::Data<App>,
+    query: web::Query<Query>,
+) -> WebResult<HttpResponse> {
+    let me = me.0;
     let with_code = app::two_factor::is_enabled(&app, me.user.id).await?;
     pages::render(&ConfirmPage {
         csrf: me.session.csrf_token()?,
@@ -60,10 +65,11 @@ pub struct ConfirmForm {
 /// Checks the password or code; on success, sudo mode until `SUDO_MINUTES` from now.
 #[tracing::instrument(skip_all)]
 pub async fn submit(
-    me: SignedIn,
+    me: SignedInForSetUp,
     app: web::Data<App>,
     form: HtmlForm<ConfirmForm>,
 ) -> WebResult<HttpResponse> {
+    let me = me.0;
     let ConfirmForm { secret, back: target } = form.into_inner();
     let target = back(&target);
     let check = app::two_factor::confirm_access(&app, &me.requester, secret).await?;

@@ -307,6 +307,7 @@ fn describe(event: &Event) -> String {
         | AuditAction::RecoveryCodeUsed
         | AuditAction::SudoFailed
         | AuditAction::PasswordChange
+        | AuditAction::PasswordChangeFailed
         | AuditAction::PasswordSet => Vec::new(),
     };
     sentences.join(" ")

@@ -3,7 +3,7 @@
 //! with `private-integrations user set-password`).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -17,6 +17,7 @@ use crate::web::error::WebResult;
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
+use crate::web::sudo;
 
 use super::edit::{RoleOption, SubOption};
 
@@ -87,21 +88,24 @@ fn render(page: &SettingsPage, input: &NewForm, errors: FieldErrors) -> WebResul
     )
 }
 
-/// The form.
+/// The form (in sudo mode: adding someone grants access).
 #[tracing::instrument(skip_all)]
-pub async fn form(page: SettingsPage) -> WebResult<HttpResponse> {
+pub async fn form(req: HttpRequest, page: SettingsPage) -> WebResult<HttpResponse> {
     page.require(Action::ManageTeam)?;
+    sudo::require(&req)?;
     render(&page, &NewForm::default(), FieldErrors::default())
 }
 
-/// Adds the person.
+/// Adds the person (in sudo mode).
 #[tracing::instrument(skip_all)]
 pub async fn submit(
+    req: HttpRequest,
     page: SettingsPage,
     app: web::Data<App>,
     form: HtmlForm<NewForm>,
 ) -> WebResult<HttpResponse> {
     page.require(Action::ManageTeam)?;
+    sudo::require(&req)?;
     let mut input = form.0;
     let mut errors = FieldErrors::default();
     let name = errors.check("name", DisplayName::parse(&input.name));

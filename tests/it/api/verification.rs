@@ -18,6 +18,27 @@ async fn a_valid_token_reads_its_own_location() {
 }
 
 #[tokio::test]
+async fn api_answers_are_never_stored_by_caches() {
+    let (app, _, agency_token, _, _) = world_with_tokens().await;
+    let client = reqwest::Client::new();
+    for token in [agency_token.as_str(), "not-a-token"] {
+        let response = client
+            .get(format!("{}/v2/users/", app.address))
+            .bearer_auth(token)
+            .header("Version", "2021-07-28")
+            .send()
+            .await
+            .expect("call");
+        let cache = response.headers().get("cache-control").and_then(|value| value.to_str().ok());
+        assert_eq!(cache, Some("no-store"), "{token}: {}", response.status());
+    }
+    let introspection =
+        client.post(format!("{}/oauth/introspect", app.address)).form(&[("token", "x")]).send().await;
+    let cache = introspection.expect("introspect").headers().get("cache-control").cloned();
+    assert_eq!(cache.as_ref().and_then(|value| value.to_str().ok()), Some("no-store"));
+}
+
+#[tokio::test]
 async fn bad_tokens_are_401_with_a_json_error() {
     let (app, _, agency_token, _, _) = world_with_tokens().await;
     let api = Api::new(&app);
