@@ -15,6 +15,7 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::db;
 use crate::domain::ids::{AgencyId, SubAccountId};
+use crate::domain::integration::{Description, IntegrationName, Owner};
 use crate::domain::people::{DisplayName, Email, NewPassword, Role};
 use crate::startup::{self, Application};
 use crate::telemetry;
@@ -47,8 +48,36 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage private integrations.
+    Integration {
+        #[command(subcommand)]
+        command: IntegrationCommand,
+    },
     /// Seed a demo agency with two sub-accounts and users of every role; prints sign-ins.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum IntegrationCommand {
+    /// Create a private integration of an agency (or of one of its sub-accounts); prints
+    /// its token, which is shown this once.
+    Create {
+        /// The agency's id.
+        #[arg(long)]
+        agency: AgencyId,
+        /// A sub-account of the agency, for a sub-account's integration.
+        #[arg(long = "subaccount")]
+        sub_account: Option<SubAccountId>,
+        /// The integration's name.
+        #[arg(long)]
+        name: String,
+        /// What it is for.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A scope it holds (repeat for several).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -183,6 +212,17 @@ fn operate(config: Config, command: Command) -> anyhow::Result<()> {
                 } else {
                     println!("{} had no two-factor authentication; their sessions ended anyway.", email.as_str());
                 }
+                Ok(())
+            }
+            Command::Integration {
+                command: IntegrationCommand::Create { agency, sub_account, name, description, scopes },
+            } => {
+                let owner = Owner { agency_id: agency, sub_account_id: sub_account };
+                let name = parsed("--name", IntegrationName::parse(&name))?;
+                let description = parsed("--description", Description::parse(&description))?;
+                let (_, token) =
+                    operator::create_integration(&app, owner, name, description, scopes).await.map_err(explain)?;
+                println!("{}", token.expose());
                 Ok(())
             }
             Command::Demo => demo(&app).await,

@@ -72,6 +72,13 @@ fn refused(why: &'static str) -> ApiError {
     ApiError::unauthorized(why)
 }
 
+impl Caller {
+    /// Fails with 403 unless the token holds `scope` (and the catalog still knows it).
+    pub fn require(&self, app: &App, scope: &'static str) -> Result<(), ApiError> {
+        Ok(self.verified.caller.require_scope(scope, &app.catalog).map_err(crate::app::AppError::from)?)
+    }
+}
+
 /// Copies the request's [`Standing`] (set when its token was verified) into the
 /// `X-RateLimit-*` headers of the response, errors included.
 pub async fn rate_limit_headers(

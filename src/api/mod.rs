@@ -8,22 +8,56 @@
 //! resource being inside the token's agency or sub-account.
 
 pub mod auth;
+pub mod companies;
+pub mod contacts;
 pub mod introspect;
+pub mod locations;
 pub mod openapi;
-pub mod resources;
-pub mod writes;
+pub mod tokens;
+pub mod users;
+pub mod wire;
 
 use std::borrow::Cow;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, Route, web};
 use serde::Serialize;
 
 use crate::app::AppError;
 use crate::domain::access::TokenDenial;
 
-/// Registers the API routes.
+/// The `Version` header values HighLevel publishes; any is accepted, and so is none.
+pub const VERSIONS: [&str; 4] = ["2021-07-28", "2021-04-15", "2023-02-21", "v3"];
+
+/// A resource at `paths` answering `routes`; any other method gets 405 with `Allow`.
+fn resource(paths: &[&str], routes: Vec<(Method, Route)>) -> actix_web::Resource {
+    let allowed: Vec<&str> = routes.iter().map(|(method, _)| method.as_str()).collect();
+    let allow = allowed.join(", ");
+    let mut resource = web::resource(paths.iter().map(|path| (*path).to_owned()).collect::<Vec<_>>());
+    for (_, route) in routes {
+        resource = resource.route(route);
+    }
+    resource.default_service(web::to(move || {
+        let allow = allow.clone();
+        async move { method_not_allowed(&allow) }
+    }))
+}
+
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut response = ApiError::METHOD.error_response();
+    if let Ok(value) = header::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// Registers the API routes. Paths work with and without the trailing slash HighLevel's
+/// SDK uses (`/locations/`, `/users/`, `/contacts/`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use Method as M;
     cfg.route("/openapi.json", web::get().to(openapi::document))
         .service(
             web::resource("/oauth/introspect").wrap(no_store()).route(web::post().to(introspect::introspect)),
@@ -31,34 +65,93 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/v2")
                 .wrap(actix_web::middleware::from_fn(auth::rate_limit_headers))
-                .route("/oauth/token-info", web::get().to(resources::token_info))
+                .wrap(actix_web::middleware::from_fn(check_version))
                 .wrap(no_store())
                 .app_data(
                     web::JsonConfig::default().limit(crate::config::BODY_LIMIT).error_handler(json_error),
                 )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
-                .route("/companies/{company_id}", web::get().to(resources::company))
-                .route("/locations/search", web::get().to(resources::search_locations))
-                .route("/locations", web::post().to(writes::create_location))
-                .route("/locations/", web::post().to(writes::create_location))
-                .service(
-                    web::resource("/locations/{location_id}")
-                        .route(web::get().to(resources::location))
-                        .route(web::put().to(writes::update_location))
-                        .route(web::delete().to(writes::delete_location)),
-                )
-                .service(
-                    web::resource(["/users/", "/users"])
-                        .route(web::get().to(resources::users))
-                        .route(web::post().to(writes::create_user)),
-                )
-                .service(
-                    web::resource("/users/{user_id}")
-                        .route(web::get().to(resources::user))
-                        .route(web::put().to(writes::update_user))
-                        .route(web::delete().to(writes::delete_user)),
-                ),
+                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NOT_FOUND.into()))
+                .service(resource(&["/oauth/token-info"], vec![(M::GET, web::get().to(tokens::token_info))]))
+                .service(resource(&["/companies/{companyId}"], vec![(M::GET, web::get().to(companies::get))]))
+                .service(resource(&["/locations/search"], vec![(M::GET, web::get().to(locations::search))]))
+                .service(resource(
+                    &["/locations", "/locations/"],
+                    vec![(M::POST, web::post().to(locations::create))],
+                ))
+                .service(resource(
+                    &["/locations/{locationId}"],
+                    vec![
+                        (M::GET, web::get().to(locations::get)),
+                        (M::PUT, web::put().to(locations::update)),
+                        (M::DELETE, web::delete().to(locations::delete)),
+                    ],
+                ))
+                .service(resource(&["/users/search"], vec![(M::GET, web::get().to(users::search))]))
+                .service(resource(
+                    &["/users/search/filter-by-email"],
+                    vec![(M::POST, web::post().to(users::filter_by_email))],
+                ))
+                .service(resource(
+                    &["/users", "/users/"],
+                    vec![
+                        (M::GET, web::get().to(users::by_location)),
+                        (M::POST, web::post().to(users::create)),
+                    ],
+                ))
+                .service(resource(
+                    &["/users/{userId}"],
+                    vec![
+                        (M::GET, web::get().to(users::get)),
+                        (M::PUT, web::put().to(users::update)),
+                        (M::DELETE, web::delete().to(users::delete)),
+                    ],
+                ))
+                .service(resource(&["/contacts/search"], vec![(M::POST, web::post().to(contacts::search))]))
+                .service(resource(
+                    &["/contacts/search/duplicate"],
+                    vec![(M::GET, web::get().to(contacts::duplicate))],
+                ))
+                .service(resource(&["/contacts/upsert"], vec![(M::POST, web::post().to(contacts::upsert))]))
+                .service(resource(
+                    &["/contacts", "/contacts/"],
+                    vec![
+                        (M::GET, web::get().to(contacts::list)),
+                        (M::POST, web::post().to(contacts::create)),
+                    ],
+                ))
+                .service(resource(
+                    &["/contacts/{contactId}/tags"],
+                    vec![
+                        (M::POST, web::post().to(contacts::add_tags)),
+                        (M::DELETE, web::delete().to(contacts::remove_tags)),
+                    ],
+                ))
+                .service(resource(
+                    &["/contacts/{contactId}"],
+                    vec![
+                        (M::GET, web::get().to(contacts::get)),
+                        (M::PUT, web::put().to(contacts::update)),
+                        (M::DELETE, web::delete().to(contacts::delete)),
+                    ],
+                ))
+                .default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() })),
         );
+}
+
+/// Refuses a `Version` header HighLevel does not publish (400); none is fine.
+async fn check_version(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let version = req.headers().get("version").map(|value| value.to_str().unwrap_or("").trim().to_owned());
+    if let Some(version) = version
+        && !VERSIONS.contains(&version.as_str())
+    {
+        let response = ApiError::VERSION.error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 /// `Cache-Control: no-store` on every answer: they carry what a token may reach.
@@ -94,13 +187,20 @@ pub struct ApiError {
     message: Cow<'static, str>,
     /// For a 429: seconds until a request would be accepted (`Retry-After`).
     retry_after: Option<u64>,
+    /// What else the client may use (the contact a duplicate would repeat).
+    meta: Option<serde_json::Value>,
 }
 
 impl ApiError {
     /// No usable token: missing, malformed, bad checksum, unknown, revoked, expired, or
     /// its integration deleted.
     pub const fn unauthorized(message: &'static str) -> Self {
-        Self { status: StatusCode::UNAUTHORIZED, message: Cow::Borrowed(message), retry_after: None }
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            message: Cow::Borrowed(message),
+            retry_after: None,
+            meta: None,
+        }
     }
 
     /// Invalid input: 422 with what to fix.
@@ -109,11 +209,12 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: Cow::Owned(message.into()),
             retry_after: None,
+            meta: None,
         }
     }
 
     const fn fixed(status: StatusCode, message: &'static str) -> Self {
-        Self { status, message: Cow::Borrowed(message), retry_after: None }
+        Self { status, message: Cow::Borrowed(message), retry_after: None, meta: None }
     }
 
     /// The token lacks the endpoint's scope.
@@ -125,6 +226,22 @@ impl ApiError {
 
     /// The person is, or would become, an admin.
     pub const ADMINS: Self = Self::fixed(StatusCode::FORBIDDEN, "The token cannot manage admins");
+
+    /// A `companyId` other than the token's agency.
+    pub const COMPANY: Self =
+        Self::fixed(StatusCode::FORBIDDEN, "The token does not have access to this company");
+
+    /// A write that would grant one of this product's permissions.
+    pub const PERMISSIONS: Self = Self::fixed(StatusCode::FORBIDDEN, "The token cannot grant permissions");
+
+    /// A `Version` header HighLevel does not publish.
+    pub const VERSION: Self = Self::fixed(
+        StatusCode::BAD_REQUEST,
+        "The Version header must be one of 2021-07-28, 2021-04-15, 2023-02-21 or v3 (or absent)",
+    );
+
+    /// A method the path does not answer.
+    pub const METHOD: Self = Self::fixed(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
 
     /// No such resource (within reach).
     pub const NOT_FOUND: Self = Self::fixed(StatusCode::NOT_FOUND, "Not found");
@@ -145,6 +262,7 @@ impl ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             message: Cow::Borrowed("Too many requests"),
             retry_after: Some(seconds),
+            meta: None,
         }
     }
 
@@ -160,6 +278,10 @@ pub struct ErrorBody {
     pub status_code: u16,
     /// What went wrong.
     pub message: String,
+    /// For a duplicate contact: `{contactId, matchingField}` of the one it would repeat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub meta: Option<serde_json::Value>,
 }
 
 impl ResponseError for ApiError {
@@ -175,7 +297,11 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
-        response.json(ErrorBody { status_code: self.status.as_u16(), message: self.message.to_string() })
+        response.json(ErrorBody {
+            status_code: self.status.as_u16(),
+            message: self.message.to_string(),
+            meta: self.meta.clone(),
+        })
     }
 }
 
@@ -195,6 +321,12 @@ impl From<AppError> for ApiError {
             AppError::Forbidden => Self::LOCATION,
             AppError::Invalid { field, message } => Self::invalid(format!("{field}: {message}")),
             AppError::Refused(message) => Self::invalid(message),
+            AppError::Duplicate { message, existing, field } => Self {
+                status: StatusCode::BAD_REQUEST,
+                message: Cow::Owned(message),
+                retry_after: None,
+                meta: Some(serde_json::json!({ "contactId": existing, "matchingField": field })),
+            },
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
                 Self::UNAVAILABLE

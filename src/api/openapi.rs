@@ -5,20 +5,22 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{introspect, resources, writes};
+use super::{companies, contacts, introspect, locations, tokens, users};
 
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Private Integrations API",
-        description = "Call with `Authorization: Bearer pit-…` (a private integration's token). `Version: 2021-07-28` is accepted and optional. Errors are `{statusCode, message}`; every authenticated response carries `X-RateLimit-*` headers.",
+        description = "HighLevel's API v2, as far as this server implements it: call with `Authorization: Bearer pit-…` (a private integration's token). A `Version` header is optional; when present it is one of HighLevel's (`2021-07-28`, `2021-04-15`, `2023-02-21`, `v3`). Paths work with and without a trailing slash. Errors are `{statusCode, message}`; every authenticated response carries `X-RateLimit-*` headers.",
     ),
     paths(
-        resources::token_info, resources::company, resources::location, resources::search_locations,
-        resources::users, resources::user,
-        writes::create_location, writes::update_location, writes::delete_location,
-        writes::create_user, writes::update_user, writes::delete_user,
+        tokens::token_info,
+        companies::get,
+        locations::search, locations::get, locations::create, locations::update, locations::delete,
+        users::search, users::filter_by_email, users::by_location, users::get, users::create, users::update, users::delete,
+        contacts::create, contacts::get, contacts::update, contacts::delete, contacts::upsert, contacts::list,
+        contacts::search, contacts::duplicate, contacts::add_tags, contacts::remove_tags,
         introspect::introspect,
     ),
     modifiers(&Security)

@@ -19,7 +19,7 @@ use sha2::{Digest as _, Sha256};
 use crate::db::{self, audit::NewEvent, users::NewPerson};
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::UserId;
-use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role, User};
+use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, PersonName, Role, User};
 
 use super::keys::Purpose;
 use super::{App, AppError, AppResult, random};
@@ -247,7 +247,8 @@ pub async fn set_up(app: &App, token: &str, setup: Setup, ip: String) -> AppResu
                 let person = NewPerson {
                     agency_id: agency.id,
                     email: setup.email,
-                    name: setup.name,
+                    name: PersonName::from_display(setup.name),
+                    phone: None,
                     role: Role::AgencyAdmin,
                     permissions: Permissions::defaults(Role::AgencyAdmin, true),
                     sub_accounts: Vec::new(),

@@ -27,6 +27,17 @@ pub enum AppError {
     /// A rule of the product refused the change (the message says which); nothing changed.
     #[error("{0}")]
     Refused(String),
+    /// The change would make a duplicate of `existing` (by `field`) where duplicates are
+    /// not allowed; nothing changed.
+    #[error("{message}")]
+    Duplicate {
+        /// What to tell.
+        message: String,
+        /// The object it would duplicate.
+        existing: uuid::Uuid,
+        /// The field both share.
+        field: &'static str,
+    },
     /// The database cannot be reached right now.
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),

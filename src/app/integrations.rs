@@ -112,7 +112,7 @@ pub async fn create(app: &App, by: &Requester, context: Context, fields: Fields)
         name: fields.name,
         description: fields.description,
         scopes: fields.scopes,
-        created_by: actor.id,
+        created_by: Some(actor.id),
         created_by_label: email,
     };
     let event = by.event(AuditAction::IntegrationCreate, owner.agency_id, owner.sub_account_id, now);

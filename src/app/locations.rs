@@ -6,7 +6,7 @@ use crate::domain::access::TokenDenial;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::people::DisplayName;
-use crate::domain::tenancy::{Agency, SubAccount};
+use crate::domain::tenancy::{Agency, LocationChange, SubAccount};
 
 use super::tokens::Change;
 use super::{App, AppResult, Requester};
@@ -40,9 +40,14 @@ pub async fn visible(app: &App, by: &Requester) -> AppResult<Vec<SubAccount>> {
     Ok(all.into_iter().filter(|sub| caller.reaches_sub_account(sub.id, sub.agency_id)).collect())
 }
 
-/// A new sub-account of the token's agency (agency tokens only).
+/// A new sub-account of the token's agency (agency tokens only), with its details.
 #[tracing::instrument(skip_all)]
-pub async fn create(app: &App, by: &Requester, name: DisplayName) -> AppResult<SubAccount> {
+pub async fn create(
+    app: &App,
+    by: &Requester,
+    name: DisplayName,
+    details: LocationChange,
+) -> AppResult<SubAccount> {
     let caller = by.caller()?;
     if !caller.is_agency_token() {
         return Err(TokenDenial::Location.into());
@@ -51,28 +56,45 @@ pub async fn create(app: &App, by: &Requester, name: DisplayName) -> AppResult<S
     let now = app.clock.now();
     let event = by.event(AuditAction::ApiLocationCreate, agency, None, now);
     app.write(move |conn| {
-        let sub = db::agencies::create_sub_account(conn, agency, &name, now)?;
+        let created = db::agencies::create_sub_account(conn, agency, &name, now)?;
+        let (_, profile, allow_duplicates) = details.applied(&created);
+        db::agencies::set_profile(conn, created.id, &profile, allow_duplicates)?;
         db::audit::record(
             conn,
-            &NewEvent { target_id: Some(sub.id.0), target_label: Some(sub.name.clone()), ..event },
+            &NewEvent { target_id: Some(created.id.0), target_label: Some(created.name.clone()), ..event },
         )?;
-        Ok(sub)
+        Ok(db::agencies::find_sub_account(conn, created.id)?)
     })
     .await
 }
 
-/// Renames a sub-account within the token's reach.
+/// Changes a sub-account within the token's reach: its name, details or duplicate setting.
 #[tracing::instrument(skip_all, fields(%id))]
-pub async fn rename(app: &App, by: &Requester, id: SubAccountId, name: DisplayName) -> AppResult<SubAccount> {
+pub async fn update(
+    app: &App,
+    by: &Requester,
+    id: SubAccountId,
+    change: LocationChange,
+) -> AppResult<SubAccount> {
     let found = location(app, by, id).await?;
+    let (name, profile, allow_duplicates) = change.applied(&found);
+    let renamed = (name != found.name).then(|| name.clone());
     let event = NewEvent {
         target_id: Some(found.id.0),
-        target_label: Some(name.as_str().to_owned()),
-        details: serde_json::json!({ "name": { "before": found.name, "after": name.as_str() } }),
+        target_label: Some(name.clone()),
+        details: match &renamed {
+            Some(after) => serde_json::json!({ "name": { "before": found.name, "after": after } }),
+            None => serde_json::json!({}),
+        },
         ..by.event(AuditAction::ApiLocationUpdate, found.agency_id, Some(found.id), app.clock.now())
     };
     app.write(move |conn| {
-        db::agencies::rename_sub_account(conn, id, &name)?;
+        if let Some(name) = &renamed {
+            let name =
+                DisplayName::parse(name).map_err(|message| crate::app::AppError::invalid("name", message))?;
+            db::agencies::rename_sub_account(conn, id, &name)?;
+        }
+        db::agencies::set_profile(conn, id, &profile, allow_duplicates)?;
         db::audit::record(conn, &event)?;
         Ok(db::agencies::find_sub_account(conn, id)?)
     })

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod error;
 pub mod integrations;
 pub mod keys;

@@ -2,11 +2,14 @@
 //! whom (there is no agency to ask before the first one exists). Every command still
 //! validates its input and runs in one transaction.
 
-use crate::db::{self, audit::NewEvent, users::NewPerson};
+use crate::db::{self, audit::NewEvent, integrations::NewIntegration, users::NewPerson};
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AgencyId, SubAccountId};
-use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, Role, User};
+use crate::domain::integration::{Description, Integration, IntegrationName, Owner};
+use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, PersonName, Role, User};
+use crate::domain::scopes::ScopeSet;
 use crate::domain::tenancy::{Agency, SubAccount};
+use crate::domain::token::TokenSecret;
 
 use super::{App, AppError, AppResult};
 
@@ -82,7 +85,8 @@ fn insert(
     let person = NewPerson {
         agency_id,
         email,
-        name,
+        name: PersonName::from_display(name),
+        phone: None,
         role,
         permissions: Permissions::defaults(role, first_admin),
         sub_accounts,
@@ -145,6 +149,62 @@ pub async fn reset_two_factor(app: &App, email: Email) -> AppResult<bool> {
         Ok(had)
     })
     .await
+}
+
+/// Creates an integration for an agency or one of its sub-accounts from the command line
+/// (provisioning, automation): the integration and its token, to print once.
+#[tracing::instrument(skip_all)]
+pub async fn create_integration(
+    app: &App,
+    owner: Owner,
+    name: IntegrationName,
+    description: Description,
+    scopes: Vec<String>,
+) -> AppResult<(Integration, TokenSecret)> {
+    let scopes = ScopeSet::parse(&scopes, &app.catalog, owner.level())
+        .map_err(|message| AppError::invalid("scope", message))?;
+    let (token, issued) = super::tokens::issue(app);
+    let now = app.clock.now();
+    let label = "operator (command line)";
+    let new = NewIntegration {
+        owner,
+        name,
+        description,
+        scopes,
+        created_by: None,
+        created_by_label: label.to_owned(),
+    };
+    let integration = app
+        .write(move |conn| {
+            let agency = db::agencies::find(conn, owner.agency_id).map_err(|error| match error {
+                diesel::result::Error::NotFound => unknown_agency(owner.agency_id),
+                other => other.into(),
+            })?;
+            if let Some(sub) = owner.sub_account_id {
+                let found = db::agencies::find_sub_account(conn, sub)
+                    .ok()
+                    .filter(|found| found.agency_id == agency.id);
+                if found.is_none() {
+                    return Err(AppError::invalid(
+                        "subaccount",
+                        format!("agency {} has no sub-account {sub}", agency.id),
+                    ));
+                }
+            }
+            let integration = db::integrations::create(conn, &new, &issued, now)?;
+            let event = NewEvent {
+                agency_id: Some(owner.agency_id),
+                sub_account_id: owner.sub_account_id,
+                target_id: Some(integration.id.0),
+                target_label: Some(integration.name.clone()),
+                details: serde_json::json!({ "scopes": new.scopes.names() }),
+                ..NewEvent::new(AuditAction::IntegrationCreate, label, now)
+            };
+            db::audit::record(conn, &event)?;
+            Ok(integration)
+        })
+        .await?;
+    Ok((integration, token))
 }
 
 /// A demo person: email, name, role and the index of their sub-account, if any.

@@ -9,11 +9,12 @@ use crate::db::{self, audit::NewEvent, users::CreateUserError, users::NewPerson}
 use crate::domain::access::{Action, Context, Placement, TokenDenial};
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AgencyId, SubAccountId, UserId};
-use crate::domain::people::{DisplayName, Email, Member, NewPassword, Permissions, Role, User};
+use crate::domain::people::{DisplayName, Email, Member, NewPassword, Permissions, PersonName, Role, User};
 use crate::domain::tenancy::SubAccount;
 
 use super::two_factor::Check;
 use super::{App, AppError, AppResult, Requester};
+use crate::domain::contacts::Change;
 
 /// The refusal when a change would leave the agency without an active team manager.
 pub const NEEDS_A_TEAM_MANAGER: &str =
@@ -151,7 +152,8 @@ pub async fn create(app: &App, by: &Requester, context: Context, newcomer: Newco
     let person = NewPerson {
         agency_id: context.agency_id(),
         email: newcomer.email,
-        name: newcomer.name,
+        name: PersonName::from_display(newcomer.name),
+        phone: None,
         role: newcomer.role,
         permissions,
         sub_accounts,
@@ -378,6 +380,91 @@ pub async fn visible_to_token(app: &App, by: &Requester) -> AppResult<Vec<Member
     .await
 }
 
+/// How a search of people is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeopleOrder {
+    /// By first then last name (the default).
+    #[default]
+    Name,
+    /// By first name.
+    FirstName,
+    /// By last name.
+    LastName,
+    /// By email.
+    Email,
+    /// By when they were added.
+    DateAdded,
+}
+
+/// A search of the people a token sees.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleSearch {
+    /// Text in the name, email or phone (case-insensitive).
+    pub text: Option<String>,
+    /// Only people of this location.
+    pub location: Option<SubAccountId>,
+    /// Only agency-level (true) or account-level (false) people.
+    pub agency_level: Option<bool>,
+    /// Only admins (true) or plain users (false).
+    pub admin: Option<bool>,
+    /// Only these people.
+    pub ids: Option<Vec<UserId>>,
+    /// Only these emails (lower-cased).
+    pub emails: Option<Vec<String>>,
+    /// The order.
+    pub order: PeopleOrder,
+    /// Reversed.
+    pub descending: bool,
+    /// How many to skip.
+    pub skip: usize,
+    /// How many to return.
+    pub limit: usize,
+}
+
+/// The people a token sees that match: the page and how many match in all.
+#[tracing::instrument(skip_all)]
+pub async fn search_by_token(
+    app: &App,
+    by: &Requester,
+    search: PeopleSearch,
+) -> AppResult<(Vec<Member>, usize)> {
+    let visible = visible_to_token(app, by).await?;
+    let text = search.text.as_deref().map(str::to_lowercase);
+    let mut found: Vec<Member> = visible
+        .into_iter()
+        .filter(|member| {
+            let user = &member.user;
+            text.as_ref().is_none_or(|text| {
+                [Some(user.name.as_str()), Some(user.email.as_str()), user.phone.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|value| value.to_lowercase().contains(text))
+            }) && search
+                .location
+                .is_none_or(|location| user.role.is_agency_level() || member.sub_accounts.contains(&location))
+                && search.agency_level.is_none_or(|agency| user.role.is_agency_level() == agency)
+                && search.admin.is_none_or(|admin| user.role.is_admin() == admin)
+                && search.ids.as_ref().is_none_or(|ids| ids.contains(&user.id))
+                && search.emails.as_ref().is_none_or(|emails| emails.contains(&user.email))
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        let (a, b) = (&a.user, &b.user);
+        let key = match search.order {
+            PeopleOrder::Name => (a.first_name.to_lowercase(), a.last_name.to_lowercase())
+                .cmp(&(b.first_name.to_lowercase(), b.last_name.to_lowercase())),
+            PeopleOrder::FirstName => a.first_name.to_lowercase().cmp(&b.first_name.to_lowercase()),
+            PeopleOrder::LastName => a.last_name.to_lowercase().cmp(&b.last_name.to_lowercase()),
+            PeopleOrder::Email => a.email.cmp(&b.email),
+            PeopleOrder::DateAdded => a.created_at.cmp(&b.created_at),
+        };
+        let key = key.then_with(|| a.id.cmp(&b.id));
+        if search.descending { key.reverse() } else { key }
+    });
+    let total = found.len();
+    Ok((found.into_iter().skip(search.skip).take(search.limit).collect(), total))
+}
+
 /// One person within the token's reach.
 #[tracing::instrument(skip_all)]
 pub async fn reachable_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<Member> {
@@ -414,7 +501,9 @@ async fn agency_sub_account_ids(app: &App, agency: AgencyId) -> AppResult<Vec<Su
 #[derive(Debug)]
 pub struct ApiNewcomer {
     /// Their name.
-    pub name: DisplayName,
+    pub name: PersonName,
+    /// Their phone.
+    pub phone: Option<String>,
     /// Their email.
     pub email: Email,
     /// Their role.
@@ -441,6 +530,7 @@ pub async fn create_by_token(app: &App, by: &Requester, newcomer: ApiNewcomer) -
         agency_id: caller.owner.agency_id,
         email: newcomer.email,
         name: newcomer.name,
+        phone: newcomer.phone,
         role: newcomer.role,
         // No escalation through a token: no permission at all.
         permissions: Permissions::default(),
@@ -463,8 +553,12 @@ pub async fn create_by_token(app: &App, by: &Requester, newcomer: ApiNewcomer) -
 /// A change to a person through the API; absent fields stay as they are.
 #[derive(Debug, Default)]
 pub struct ApiChange {
-    /// A new name.
-    pub name: Option<DisplayName>,
+    /// A new first name (as typed; checked with the last name).
+    pub first_name: Option<String>,
+    /// A new last name.
+    pub last_name: Option<String>,
+    /// A new phone (already parsed).
+    pub phone: Change<String>,
     /// A new role.
     pub role: Option<Role>,
     /// New locations.
@@ -496,13 +590,25 @@ pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiC
         }),
         ..by.event(AuditAction::ApiUserUpdate, agency, caller.owner.sub_account_id, app.clock.now())
     };
-    let name = change.name;
+    let name = match (change.first_name, change.last_name) {
+        (None, None) => None,
+        (first, last) => Some(
+            PersonName::parse(
+                first.as_deref().unwrap_or(&member.user.first_name),
+                last.as_deref().unwrap_or(&member.user.last_name),
+            )
+            .map_err(|(field, message)| AppError::invalid(field, message))?,
+        ),
+    };
+    let mut phone = member.user.phone.clone();
+    change.phone.apply(&mut phone);
     app.write(move |conn| {
         db::agencies::lock(conn, agency)?;
         db::users::lock_member(conn, id)?;
         if let Some(name) = &name {
             db::users::rename(conn, id, name)?;
         }
+        db::users::set_phone(conn, id, phone.as_deref())?;
         db::users::set_access(conn, id, agency, role, permissions, Some(&sub_accounts))?;
         keep_a_team_manager(conn, agency)?;
         db::audit::record(conn, &event)?;
@@ -512,9 +618,10 @@ pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiC
 }
 
 /// Removes a person through a token (never an admin). A sub-account's token removes
-/// them from its sub-account only; they leave the agency once they belong nowhere.
+/// them from its sub-account only; they leave the agency once they belong nowhere. The
+/// person as they were, and whether they left the agency.
 #[tracing::instrument(skip_all, fields(%id))]
-pub async fn delete_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<()> {
+pub async fn delete_by_token(app: &App, by: &Requester, id: UserId) -> AppResult<(Member, bool)> {
     let caller = by.caller()?.clone();
     let member = reachable_by_token(app, by, id).await?;
     caller.may_write_person(Some(member.user.role), member.user.role)?;
@@ -537,7 +644,8 @@ pub async fn delete_by_token(app: &App, by: &Requester, id: UserId) -> AppResult
         }
         keep_a_team_manager(conn, agency)?;
         db::audit::record(conn, &event)?;
-        Ok(())
+        Ok(left == 0)
     })
     .await
+    .map(|gone| (member, gone))
 }

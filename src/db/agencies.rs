@@ -7,7 +7,7 @@ use super::mapping::new_id;
 use super::schema::{agencies, sub_accounts};
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::people::DisplayName;
-use crate::domain::tenancy::{Agency, SubAccount};
+use crate::domain::tenancy::{Agency, LocationProfile, SubAccount};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = agencies, check_for_backend(diesel::pg::Pg))]
@@ -39,6 +39,16 @@ struct SubAccountRow {
     name: String,
     labs_private_integrations: bool,
     created_at: DateTime<Utc>,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    country: Option<String>,
+    postal_code: Option<String>,
+    website: Option<String>,
+    timezone: Option<String>,
+    allow_duplicate_contact: bool,
 }
 
 impl From<SubAccountRow> for SubAccount {
@@ -49,8 +59,55 @@ impl From<SubAccountRow> for SubAccount {
             name: row.name,
             labs_private_integrations: row.labs_private_integrations,
             created_at: row.created_at,
+            profile: LocationProfile {
+                phone: row.phone,
+                email: row.email,
+                address: row.address,
+                city: row.city,
+                state: row.state,
+                country: row.country,
+                postal_code: row.postal_code,
+                website: row.website,
+                timezone: row.timezone,
+            },
+            allow_duplicate_contact: row.allow_duplicate_contact,
         }
     }
+}
+
+/// Writes a location's details and duplicate-contact setting.
+pub fn set_profile(
+    conn: &mut PgConnection,
+    id: SubAccountId,
+    profile: &LocationProfile,
+    allow_duplicate_contact: bool,
+) -> QueryResult<()> {
+    diesel::update(sub_accounts::table.find(id))
+        .set((
+            sub_accounts::phone.eq(profile.phone.as_deref()),
+            sub_accounts::email.eq(profile.email.as_deref()),
+            sub_accounts::address.eq(profile.address.as_deref()),
+            sub_accounts::city.eq(profile.city.as_deref()),
+            sub_accounts::state.eq(profile.state.as_deref()),
+            sub_accounts::country.eq(profile.country.as_deref()),
+            sub_accounts::postal_code.eq(profile.postal_code.as_deref()),
+            sub_accounts::website.eq(profile.website.as_deref()),
+            sub_accounts::timezone.eq(profile.timezone.as_deref()),
+            sub_accounts::allow_duplicate_contact.eq(allow_duplicate_contact),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Locks a sub-account's row until the transaction ends: contact writes that must not
+/// create duplicates take it first, so they run one after another within the location.
+pub fn lock_sub_account(conn: &mut PgConnection, id: SubAccountId) -> QueryResult<SubAccount> {
+    sub_accounts::table
+        .find(id)
+        .select(SubAccountRow::as_select())
+        .for_update()
+        .first(conn)
+        .map(SubAccount::from)
 }
 
 /// Inserts a new agency.

@@ -105,8 +105,8 @@ pub struct NewIntegration {
     pub description: Description,
     /// Its scopes.
     pub scopes: ScopeSet,
-    /// Who creates it.
-    pub created_by: UserId,
+    /// Who creates it (none for the operator's command line).
+    pub created_by: Option<UserId>,
     /// Their email.
     pub created_by_label: String,
 }

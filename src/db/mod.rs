@@ -6,6 +6,7 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod contacts;
 pub mod integrations;
 pub mod mapping;
 pub mod notify;

@@ -27,6 +27,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    contacts (id) {
+        id -> Uuid,
+        sub_account_id -> Uuid,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        address1 -> Nullable<Text>,
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        website -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        source -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        contact_type -> Text,
+        dnd -> Bool,
+        tags -> Array<Nullable<Text>>,
+        assigned_to -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        search -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     installation_secrets (name) {
         name -> Text,
         value -> Bytea,
@@ -116,6 +145,16 @@ diesel::table! {
         name -> Text,
         labs_private_integrations -> Bool,
         created_at -> Timestamptz,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address -> Nullable<Text>,
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        country -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        website -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        allow_duplicate_contact -> Bool,
     }
 }
 
@@ -157,12 +196,17 @@ diesel::table! {
         manage_integrations -> Bool,
         manage_staff -> Bool,
         created_at -> Timestamptz,
+        first_name -> Text,
+        last_name -> Text,
+        phone -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(audit_events -> agencies (agency_id));
 diesel::joinable!(audit_events -> sub_accounts (sub_account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(contacts -> sub_accounts (sub_account_id));
+diesel::joinable!(contacts -> users (assigned_to));
 diesel::joinable!(integration_tokens -> integrations (integration_id));
 diesel::joinable!(integrations -> agencies (agency_id));
 diesel::joinable!(integrations -> users (created_by));
@@ -177,6 +221,7 @@ diesel::joinable!(users -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
+    contacts,
     installation_secrets,
     integration_tokens,
     integrations,

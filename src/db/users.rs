@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::mapping::new_id;
 use super::schema::{sub_account_memberships, users};
 use crate::domain::ids::{AgencyId, SubAccountId, UserId};
-use crate::domain::people::{DisplayName, Email, Member, Permissions, Role, User};
+use crate::domain::people::{Email, Member, Permissions, PersonName, Role, User};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -15,6 +15,9 @@ struct UserRow {
     agency_id: AgencyId,
     email: String,
     name: String,
+    first_name: String,
+    last_name: String,
+    phone: Option<String>,
     role: Role,
     active: bool,
     manage_agency_integrations: bool,
@@ -32,6 +35,9 @@ impl From<UserRow> for User {
             agency_id: row.agency_id,
             email: row.email,
             name: row.name,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            phone: row.phone,
             role: row.role,
             active: row.active,
             permissions: Permissions {
@@ -54,8 +60,10 @@ pub struct NewPerson {
     pub agency_id: AgencyId,
     /// Their email.
     pub email: Email,
-    /// Their display name.
-    pub name: DisplayName,
+    /// Their name.
+    pub name: PersonName,
+    /// Their phone, if given.
+    pub phone: Option<String>,
     /// Their role.
     pub role: Role,
     /// Their permission toggles (restricted to the role on insert).
@@ -92,7 +100,10 @@ pub fn create(
             users::id.eq(new_id::<UserId>()),
             users::agency_id.eq(person.agency_id),
             users::email.eq(person.email.as_str()),
-            users::name.eq(person.name.as_str()),
+            users::name.eq(person.name.display().as_str()),
+            users::first_name.eq(person.name.first()),
+            users::last_name.eq(person.name.last()),
+            users::phone.eq(person.phone.as_deref()),
             users::role.eq(person.role),
             users::password_hash.eq(password_hash),
             users::manage_agency_integrations.eq(p.manage_agency_integrations),
@@ -303,6 +314,11 @@ pub fn detach(conn: &mut PgConnection, id: UserId, sub_account_id: SubAccountId)
     sub_account_memberships::table.filter(sub_account_memberships::user_id.eq(id)).count().get_result(conn)
 }
 
+/// Sets a person's phone (or clears it).
+pub fn set_phone(conn: &mut PgConnection, id: UserId, phone: Option<&str>) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::phone.eq(phone)).execute(conn).map(drop)
+}
+
 /// Activates or deactivates a user.
 pub fn set_active(conn: &mut PgConnection, id: UserId, active: bool) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::active.eq(active)).execute(conn).map(drop)
@@ -320,8 +336,15 @@ pub fn count_team_managers(conn: &mut PgConnection, agency_id: AgencyId) -> Quer
 }
 
 /// Renames a user.
-pub fn rename(conn: &mut PgConnection, id: UserId, name: &DisplayName) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::name.eq(name.as_str())).execute(conn).map(drop)
+pub fn rename(conn: &mut PgConnection, id: UserId, name: &PersonName) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::name.eq(name.display().as_str()),
+            users::first_name.eq(name.first()),
+            users::last_name.eq(name.last()),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Deletes a user; their sessions and memberships go with them.

@@ -72,6 +72,12 @@ pub enum AuditAction {
     ApiUserUpdate,
     /// A person was removed through the API.
     ApiUserDelete,
+    /// A token created a contact.
+    ApiContactCreate,
+    /// A token changed a contact (fields or tags).
+    ApiContactUpdate,
+    /// A token deleted a contact.
+    ApiContactDelete,
     /// A password was right; the person's second step is awaited.
     PasswordAccepted,
     /// A second step (code or recovery code) failed.
@@ -102,7 +108,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 38] = [
         Self::AgencySetup,
         Self::SignIn,
         Self::SignInFailed,
@@ -125,6 +131,9 @@ impl AuditAction {
         Self::ApiUserCreate,
         Self::ApiUserUpdate,
         Self::ApiUserDelete,
+        Self::ApiContactCreate,
+        Self::ApiContactUpdate,
+        Self::ApiContactDelete,
         Self::PasswordAccepted,
         Self::SecondStepFailed,
         Self::TwoFactorEnable,
@@ -165,6 +174,9 @@ impl AuditAction {
             Self::ApiUserCreate => "api.user.create",
             Self::ApiUserUpdate => "api.user.update",
             Self::ApiUserDelete => "api.user.delete",
+            Self::ApiContactCreate => "api.contact.create",
+            Self::ApiContactUpdate => "api.contact.update",
+            Self::ApiContactDelete => "api.contact.delete",
             Self::PasswordAccepted => "user.password_accepted",
             Self::SecondStepFailed => "user.second_step_failed",
             Self::TwoFactorEnable => "user.two_factor_enable",
@@ -211,6 +223,9 @@ impl AuditAction {
             Self::ApiUserCreate => "API: added a person",
             Self::ApiUserUpdate => "API: changed a person",
             Self::ApiUserDelete => "API: removed a person",
+            Self::ApiContactCreate => "API: created a contact",
+            Self::ApiContactUpdate => "API: changed a contact",
+            Self::ApiContactDelete => "API: deleted a contact",
             Self::PasswordAccepted => "Password accepted, awaiting the second step",
             Self::SecondStepFailed => "Failed second step",
             Self::TwoFactorEnable => "Turned two-factor on",

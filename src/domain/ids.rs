@@ -57,3 +57,7 @@ id_type!(
     /// Identifies one token of an integration.
     TokenId
 );
+id_type!(
+    /// Identifies a contact of a sub-account.
+    ContactId
+);

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod contacts;
 pub mod ids;
 pub mod integration;
 pub mod people;

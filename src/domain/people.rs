@@ -42,6 +42,26 @@ impl Role {
         Self::ALL.into_iter().find(|role| role.as_str() == text)
     }
 
+    /// HighLevel's `type` and `role` for it: (`agency`|`account`, `admin`|`user`).
+    pub fn highlevel(self) -> (&'static str, &'static str) {
+        match self {
+            Self::AgencyAdmin => ("agency", "admin"),
+            Self::AgencyUser => ("agency", "user"),
+            Self::AccountAdmin => ("account", "admin"),
+            Self::AccountUser => ("account", "user"),
+        }
+    }
+
+    /// The role HighLevel's `type` and `role` name.
+    pub fn from_highlevel(kind: &str, role: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|candidate| candidate.highlevel() == (kind, role))
+    }
+
+    /// Whether the role administers (agency or account admin).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Self::AgencyAdmin | Self::AccountAdmin)
+    }
+
     /// Reads the CLI form (`agency-admin`, ...).
     pub fn from_cli(text: &str) -> Option<Self> {
         Self::parse(&text.replace('-', "_"))
@@ -132,6 +152,12 @@ pub struct User {
     pub email: String,
     /// Their display name.
     pub name: String,
+    /// Their first name (HighLevel's `firstName`).
+    pub first_name: String,
+    /// Their last name.
+    pub last_name: String,
+    /// Their phone, if given.
+    pub phone: Option<String>,
     /// Their role.
     pub role: Role,
     /// Whether they may sign in.
@@ -276,6 +302,61 @@ impl DisplayName {
     }
 }
 
+/// A person's name as HighLevel keeps it: a first and a last name (either may be empty,
+/// not both), joined by a space into the display name, which is at most 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName {
+    first: String,
+    last: String,
+    display: DisplayName,
+}
+
+impl PersonName {
+    /// The parts as given (`firstName`, `lastName`); a message names the part at fault.
+    pub fn parse(first: &str, last: &str) -> Result<Self, (&'static str, String)> {
+        let part = |text: &str, field: &'static str, what: &str| -> Result<String, (&'static str, String)> {
+            if text.trim().is_empty() {
+                Ok(String::new())
+            } else {
+                clean_text(text, what, DisplayName::MAX).map_err(|message| (field, message))
+            }
+        };
+        let first = part(first, "firstName", "First name")?;
+        let last = part(last, "lastName", "Last name")?;
+        let joined = [first.as_str(), last.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if joined.is_empty() {
+            return Err(("firstName", "A first or a last name is required.".into()));
+        }
+        let display = DisplayName::parse(&joined).map_err(|message| ("lastName", message))?;
+        Ok(Self { first, last, display })
+    }
+
+    /// From a display name typed in the dashboard: the first name is up to its first space.
+    pub fn from_display(name: DisplayName) -> Self {
+        let (first, last) = name.as_str().split_once(' ').unwrap_or((name.as_str(), ""));
+        Self { first: first.to_owned(), last: last.trim().to_owned(), display: name }
+    }
+
+    /// The first name.
+    pub fn first(&self) -> &str {
+        &self.first
+    }
+
+    /// The last name.
+    pub fn last(&self) -> &str {
+        &self.last
+    }
+
+    /// The display name.
+    pub fn display(&self) -> &DisplayName {
+        &self.display
+    }
+}
+
 /// An email address, lower-cased. Only the shape is checked; delivery is not our business.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -368,6 +449,26 @@ impl fmt::Debug for NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_split_and_join_as_highlevel_keeps_them() {
+        let name = PersonName::parse(" Mary Ann ", "Smith").expect("valid");
+        assert_eq!(
+            (name.first(), name.last(), name.display().as_str()),
+            ("Mary Ann", "Smith", "Mary Ann Smith")
+        );
+        assert_eq!(
+            PersonName::parse("", "Smith").map(|name| name.display().as_str().to_owned()).as_deref(),
+            Ok("Smith")
+        );
+        assert_eq!(PersonName::parse(" ", "").map(|_| ()).unwrap_err().0, "firstName");
+        assert_eq!(
+            PersonName::parse(&"a".repeat(60), &"b".repeat(60)).map(|_| ()).unwrap_err().0,
+            "lastName"
+        );
+        let typed = PersonName::from_display(DisplayName::parse("Ada King Lovelace").expect("valid"));
+        assert_eq!((typed.first(), typed.last()), ("Ada", "King Lovelace"));
+    }
 
     #[test]
     fn the_most_common_passwords_are_refused() {

@@ -10,7 +10,9 @@ use private_integrations::domain::ids::{SubAccountId, UserId};
 use reqwest::Method;
 
 use crate::api::{AGENCY, send};
-use crate::support::{Options, PASSWORD, TestApp, create_integration, people, revealed_token, seed};
+use crate::support::{
+    Options, PASSWORD, TestApp, create_integration, join_all, people, revealed_token, seed,
+};
 
 fn user_id(app: &TestApp, email: &str) -> UserId {
     users::table.filter(users::email.eq(email)).select(users::id).first(&mut app.conn()).expect("user")
@@ -129,13 +131,17 @@ async fn a_token_never_creates_promotes_or_edits_an_admin() {
     let (_, token) = create_integration(&app, AGENCY, "HR", &["users.readonly", "users.write"]).await;
     let refused = "The token cannot manage admins";
 
-    for role in ["agency_admin", "account_admin"] {
-        let mut body = serde_json::json!({ "name": "Mallory", "email": format!("m.{role}@evil.test"), "role": role, "password": "a lasting dashboard login" });
-        if role == "account_admin" {
+    for kind in ["agency", "account"] {
+        let mut body = serde_json::json!({
+            "companyId": world.agency, "firstName": "Mallory", "lastName": "Evil",
+            "email": format!("m.{kind}@evil.test"), "type": kind, "role": "admin",
+            "password": "a lasting dashboard login", "locationIds": [],
+        });
+        if kind == "account" {
             body["locationIds"] = serde_json::json!([world.sub_a]);
         }
-        let (status, answer) = send(&app, Method::POST, "/v2/users", &token, body).await;
-        assert_eq!((status, answer["message"].as_str()), (403, Some(refused)), "{role}");
+        let (status, answer) = send(&app, Method::POST, "/v2/users/", &token, body).await;
+        assert_eq!((status, answer["message"].as_str()), (403, Some(refused)), "{kind}");
     }
     let plain = user_id(&app, people::AGENCY_USER);
     let (status, answer) = send(
@@ -143,15 +149,16 @@ async fn a_token_never_creates_promotes_or_edits_an_admin() {
         Method::PUT,
         &format!("/v2/users/{plain}"),
         &token,
-        serde_json::json!({ "role": "agency_admin" }),
+        serde_json::json!({ "role": "admin" }),
     )
     .await;
     assert_eq!((status, answer["message"].as_str()), (403, Some(refused)));
     assert!(!flag(&app, people::AGENCY_USER, "manage_team"));
     let admin = user_id(&app, people::ADMIN_A);
-    for (method, body) in
-        [(Method::PUT, serde_json::json!({ "name": "Renamed" })), (Method::DELETE, serde_json::json!({}))]
-    {
+    for (method, body) in [
+        (Method::PUT, serde_json::json!({ "firstName": "Renamed" })),
+        (Method::DELETE, serde_json::json!({})),
+    ] {
         let (status, answer) = send(&app, method, &format!("/v2/users/{admin}"), &token, body).await;
         assert_eq!((status, answer["message"].as_str()), (403, Some(refused)));
     }
@@ -196,7 +203,7 @@ async fn a_sub_account_token_changes_only_its_own_sub_accounts_membership() {
         Method::PUT,
         &format!("/v2/users/{user_a}"),
         &token,
-        serde_json::json!({ "role": "account_user", "name": "Renamed" }),
+        serde_json::json!({ "type": "account", "role": "user", "firstName": "Renamed" }),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
@@ -239,26 +246,6 @@ async fn futures_statuses(
         statuses.push(page.status);
     }
     statuses
-}
-
-/// Drives futures concurrently on this task.
-async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *output = Some(value),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
-    })
-    .await;
-    outputs.into_iter().map(|output| output.expect("ready")).collect()
 }
 
 // 5. The last team manager loses a race ---------------------------------------------------

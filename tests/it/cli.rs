@@ -409,3 +409,60 @@ fn serving_without_a_secret_key_warns_and_logs_route_patterns_never_paths() {
         "{logs}"
     );
 }
+
+#[tokio::test]
+async fn operators_create_an_integration_and_its_token_works_once_printed() {
+    let db = TestDatabase::new();
+    let agency = created_id(&cli(&db, &["agency", "create", "--name", "Acme"], None, None));
+    let sub =
+        created_id(&cli(&db, &["subaccount", "create", "--agency", &agency, "--name", "Alpha"], None, None));
+    let made = cli(
+        &db,
+        &[
+            "integration",
+            "create",
+            "--agency",
+            &agency,
+            "--subaccount",
+            &sub,
+            "--name",
+            "Importer",
+            "--scope",
+            "contacts.write",
+        ],
+        None,
+        None,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let token = stdout(&made);
+    assert!(token.starts_with("pit-") && token.len() == 50, "{token}");
+
+    let refused = cli(
+        &db,
+        &["integration", "create", "--agency", &agency, "--name", "Wrong level", "--scope", "contacts.write"],
+        None,
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("contacts.write"), "{}", stderr(&refused));
+
+    let app = TestApp::spawn_with(Options { env: Vec::new(), database: Some(db), database_url: None }).await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v2/contacts/", app.address))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "locationId": sub, "email": "first@import.test" }))
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(answer.status().as_u16(), 201);
+    let logged: Vec<String> = {
+        use diesel::prelude::*;
+        use private_integrations::db::schema::audit_events;
+        audit_events::table
+            .filter(audit_events::action.eq("integration.create"))
+            .select(audit_events::actor_label)
+            .load(&mut app.conn())
+            .expect("audit")
+    };
+    assert_eq!(logged, ["operator (command line)"]);
+}

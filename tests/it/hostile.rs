@@ -1714,9 +1714,17 @@ async fn api_location_writes_refuse_hostile_bodies_and_other_tenants_locations()
     let (app, world, token, sub_token, other) = api_world().await;
     let mut catalogue = Catalogue::new(&app);
     let sub_a = format!("/v2/locations/{}", world.sub_a);
-    for (method, path) in [(Method::POST, "/v2/locations"), (Method::PUT, sub_a.as_str())] {
+    let company = world.agency.to_string();
+    for (method, path) in [(Method::POST, "/v2/locations/"), (Method::PUT, sub_a.as_str())] {
         for c in hostile_name_bodies() {
-            let request = call(&app, method.clone(), path, &token, c.input);
+            let input = match c.input {
+                Body::Json(mut body) if method == Method::POST => {
+                    body["companyId"] = json!(company);
+                    Body::Json(body)
+                }
+                other => other,
+            };
+            let request = call(&app, method.clone(), path, &token, input);
             catalogue.api(&format!("{method} {path}: {}", c.what), c.status, c.says, request).await;
         }
     }
@@ -1768,17 +1776,18 @@ async fn api_location_writes_refuse_hostile_bodies_and_other_tenants_locations()
     ];
     for c in cases {
         let (method, path, token) = c.input;
-        let request = call(&app, method.clone(), &path, token, Body::Json(json!({ "name": "Pwned" })));
+        let body = json!({ "name": "Pwned", "companyId": company });
+        let request = call(&app, method.clone(), &path, token, Body::Json(body));
         catalogue.api(&format!("{method} {path}: {}", c.what), c.status, c.says, request).await;
     }
 
     // Markup, SQL and accents are names like any other: stored as typed.
     for name in [SCRIPT, SQL_DROP, ORDINARY[0], ORDINARY[1]] {
-        let answer =
-            call(&app, Method::POST, "/v2/locations", &token, Body::Json(json!({ "name": name }))).await;
-        let created = answer.status == 201 && answer.json["location"]["name"] == name;
+        let body = json!({ "name": name, "companyId": company });
+        let answer = call(&app, Method::POST, "/v2/locations", &token, Body::Json(body)).await;
+        let created = answer.status == 200 && answer.json["name"] == name;
         catalogue.findings.check(created, name, || format!("answered {} {}", answer.status, answer.text));
-        let id = answer.json["location"]["id"].as_str().unwrap_or_default().to_owned();
+        let id = answer.json["id"].as_str().unwrap_or_default().to_owned();
         let query =
             format!("SELECT count(*) FROM sub_accounts WHERE id::text = '{id}' AND name = {}", quote(name));
         catalogue.findings.check(catalogue.db.count(&query) == 1, name, || "not stored as typed".into());
@@ -1795,30 +1804,60 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
     let mut catalogue = Catalogue::new(&app);
     let user_a = user_id(&mut catalogue.db, people::USER_A);
     let agency_user = user_id(&mut catalogue.db, people::AGENCY_USER);
-    // A valid newcomer, with `changes` on top.
+    // A valid newcomer (HighLevel's CreateUserDto), with `changes` on top.
     let newcomer = |changes: Value| {
-        let mut body = json!({ "name": "Ann", "email": "ann@acme.test", "role": "agency_user" });
+        let mut body = json!({
+            "companyId": world.agency, "firstName": "Ann", "lastName": "Tester", "email": "ann@acme.test",
+            "type": "agency", "role": "user", "locationIds": [],
+        });
         for (key, value) in changes.as_object().into_iter().flatten() {
             body[key] = value.clone();
         }
         Body::Json(body)
     };
+    // A hostile name goes in as both first and last name.
     for c in hostile_name_bodies() {
-        let body = match c.input {
-            Body::Json(changes) => newcomer(changes),
-            other => other,
+        let (body, says) = match c.input {
+            Body::Json(changes) => {
+                let says = match c.says {
+                    Says::Exactly(text) if text.starts_with("name: ") => {
+                        Says::StartsWith("firstName: ".to_owned())
+                    }
+                    other => other,
+                };
+                (newcomer(json!({ "firstName": changes["name"], "lastName": changes["name"] })), says)
+            }
+            // Raw bodies name the first name instead.
+            Body::Raw(content_type, bytes) => {
+                let mut renamed = Vec::with_capacity(bytes.len());
+                let mut rest = bytes.as_slice();
+                while !rest.is_empty() {
+                    if let Some(after) = rest.strip_prefix(b"\"name\"") {
+                        renamed.extend_from_slice(b"\"firstName\"");
+                        rest = after;
+                    } else {
+                        renamed.push(rest[0]);
+                        rest = &rest[1..];
+                    }
+                }
+                (Body::Raw(content_type, renamed), c.says)
+            }
+            other => (other, c.says),
         };
-        let request = call(&app, Method::POST, "/v2/users", &token, body);
-        catalogue.api(&format!("POST /v2/users: {}", c.what), c.status, c.says, request).await;
+        let request = call(&app, Method::POST, "/v2/users/", &token, body);
+        catalogue.api(&format!("POST /v2/users/: {}", c.what), c.status, says, request).await;
     }
     let email = || exactly("email: Enter an email address such as name@example.com.");
-    let role = || exactly("role: Use agency_admin, agency_user, account_admin or account_user.");
+    let role = || exactly("role: Use admin or user.");
     let admins = || exactly("The token cannot manage admins");
     let taken = exactly("email: A user with this email already exists.");
     let (sub_a, sub_b, theirs) = (world.sub_a, world.sub_b, other.sub_account);
-    let account = |locations: Value| json!({ "role": "account_user", "locationIds": locations });
-    let twice =
-        br#"{"name":"Ann","email":"ann@acme.test","role":"agency_user","role":"agency_admin"}"#.to_vec();
+    let account = |locations: Value| json!({ "type": "account", "locationIds": locations });
+    let twice = format!(
+        r#"{{"companyId":"{}","firstName":"Ann","email":"ann@acme.test","type":"agency","role":"user","role":"admin"}}"#,
+        world.agency
+    )
+    .into_bytes();
     let creates = [
         case("an SQL tautology as the address", (&token, newcomer(json!({ "email": SQL_OR }))), 422, email()),
         case("a script tag as the address", (&token, newcomer(json!({ "email": SCRIPT }))), 422, email()),
@@ -1842,12 +1881,24 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
         ),
         case(
             "an SQL tautology as the role",
-            (&token, newcomer(json!({ "role": "agency_user' OR '1'='1" }))),
+            (&token, newcomer(json!({ "role": "user' OR '1'='1" }))),
             422,
             role(),
         ),
-        case("a role in capitals", (&token, newcomer(json!({ "role": "AGENCY_USER" }))), 422, role()),
-        case("an admin role", (&token, newcomer(json!({ "role": "agency_admin" }))), 403, admins()),
+        case("a role in capitals", (&token, newcomer(json!({ "role": "USER" }))), 422, role()),
+        case("an admin role", (&token, newcomer(json!({ "role": "admin" }))), 403, admins()),
+        case(
+            "another agency as the company",
+            (&token, newcomer(json!({ "companyId": other.agency }))),
+            403,
+            exactly("The token does not have access to this company"),
+        ),
+        case(
+            "a permission of this product",
+            (&token, newcomer(json!({ "permissions": { "manageTeam": true } }))),
+            403,
+            exactly("The token cannot grant permissions"),
+        ),
         case("another agency's location", (&token, newcomer(account(json!([theirs])))), 403, no_access()),
         case(
             "its own location and another agency's",
@@ -1859,7 +1910,7 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
             "a location id that is not a UUID",
             (&token, newcomer(account(json!([SQL_OR])))),
             422,
-            invalid_json(),
+            exactly("locationIds: Use locations' ids."),
         ),
         case(
             "a location id instead of a list",
@@ -1889,21 +1940,32 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
     ];
     for c in creates {
         let (token, body) = c.input;
-        let request = call(&app, Method::POST, "/v2/users", token, body);
-        catalogue.api(&format!("POST /v2/users: {}", c.what), c.status, c.says, request).await;
+        let request = call(&app, Method::POST, "/v2/users/", token, body);
+        catalogue.api(&format!("POST /v2/users/: {}", c.what), c.status, c.says, request).await;
     }
 
     let at = |id: &dyn std::fmt::Display| format!("/v2/users/{id}");
     let (a, plain) = (at(&user_a), at(&agency_user));
-    let unchangeable = || exactly("email and password cannot be changed through the API.");
     let updates = [
-        case("change an address", (&a, json!({ "email": "new@acme.test" })), 422, unchangeable()),
-        case("change a password", (&a, json!({ "password": "a new long password" })), 422, unchangeable()),
+        case(
+            "change an address",
+            (&a, json!({ "email": "new@acme.test" })),
+            422,
+            exactly("email: An email cannot be changed through the API."),
+        ),
+        case(
+            "change a password",
+            (&a, json!({ "password": "a new long password" })),
+            422,
+            exactly("password: A password cannot be changed through the API."),
+        ),
         case(
             "a bidi override in a new name",
-            (&a, json!({ "name": "Ann\u{202E}" })),
+            (&a, json!({ "firstName": "Ann\u{202E}" })),
             422,
-            exactly(&format!("name: {FORMATTING}")),
+            Says::StartsWith(
+                "firstName: First name cannot contain invisible formatting characters".to_owned(),
+            ),
         ),
         case("a script tag as the role", (&a, json!({ "role": SCRIPT })), 422, role()),
         case(
@@ -1912,7 +1974,7 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
             403,
             no_access(),
         ),
-        case("promote someone to admin", (&plain, json!({ "role": "agency_admin" })), 403, admins()),
+        case("promote someone to admin", (&plain, json!({ "role": "admin" })), 403, admins()),
     ];
     for c in updates {
         let (path, body) = c.input;
@@ -1968,8 +2030,9 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
 
     // Fields the API does not have are ignored: no permission, no other agency, no admin.
     let extra = json!({
-        "name": SCRIPT, "email": "mass@acme.test", "companyId": other.agency, "agency_id": other.agency,
-        "manage_team": true, "permissions": { "manage_team": true }, "active": false, "role ": "agency_admin",
+        "firstName": SCRIPT, "lastName": "", "email": "mass@acme.test", "agency_id": other.agency,
+        "manage_team": true, "permissions": { "manage_team": true, "contactsEnabled": true }, "active": false,
+        "role ": "admin",
     });
     let answer = call(&app, Method::POST, "/v2/users", &token, newcomer(extra)).await;
     catalogue.findings.check(answer.status == 201, "extra fields", || format!("answered {}", answer.text));
@@ -1986,20 +2049,26 @@ async fn api_user_writes_refuse_hostile_bodies_and_other_tenants_people_and_loca
 // 13. API: paging and paths ---------------------------------------------------------------
 
 #[tokio::test]
-async fn api_paging_clamps_out_of_range_numbers_and_ids_that_name_nothing_are_not_found() {
+async fn api_paging_refuses_out_of_range_numbers_and_ids_that_name_nothing_are_not_found() {
     let (app, _world, token, _, _) = api_world().await;
     let mut catalogue = Catalogue::new(&app);
-    // The agency has four people and two sub-accounts.
-    for (list, key, all) in [("/v2/users/", "users", 4), ("/v2/locations/search", "locations", 2)] {
+    // The agency has four people and two sub-accounts. Numbers outside what the OpenAPI
+    // document declares are refused, not clamped; unknown parameters are ignored.
+    for (list, key, all) in [("/v2/users/search", "users", 4), ("/v2/locations/search", "locations", 2)] {
         for (query, expected) in [
-            ("limit=0", 1),
-            ("limit=1000000", all),
-            ("skip=18446744073709551615", 0),
-            ("unknown=%3Cscript%3E", all),
+            ("limit=0", None),
+            ("limit=1000000", None),
+            ("skip=18446744073709551615", None),
+            ("skip=1000", Some(0)),
+            ("unknown=%3Cscript%3E", Some(all)),
         ] {
             let answer = call(&app, Method::GET, &format!("{list}?{query}"), &token, Body::Empty).await;
             let got = answer.json[key].as_array().map(Vec::len);
-            catalogue.findings.check(answer.status == 200 && got == Some(expected), query, || {
+            let as_expected = match expected {
+                Some(count) => answer.status == 200 && got == Some(count),
+                None => answer.status == 422 && answer.json["statusCode"] == 422,
+            };
+            catalogue.findings.check(as_expected, query, || {
                 format!("{list}?{query} answered {} with {got:?} items", answer.status)
             });
         }
@@ -2205,7 +2274,7 @@ async fn api_bodies_over_64_kib_are_refused_with_413() {
 async fn api_paging_parameters_that_do_not_parse_answer_422_in_json() {
     let (app, _world, token, _, _) = api_world().await;
     let mut catalogue = Catalogue::new(&app);
-    for list in ["/v2/users/", "/v2/locations/search"] {
+    for list in ["/v2/users/search", "/v2/locations/search"] {
         for (what, query) in [
             ("a negative skip", "skip=-1"),
             ("a limit that is not a number", "limit=abc"),
@@ -2283,7 +2352,7 @@ async fn a_form_sent_as_another_content_type_gets_a_415_page_that_says_so() {
 /// ordinary text and stays accepted (see [`ORDINARY`]).
 #[tokio::test]
 async fn names_buried_under_stacked_combining_marks_are_refused_everywhere() {
-    let (app, _world, token, _, _) = api_world().await;
+    let (app, world, token, _, _) = api_world().await;
     let mut catalogue = Catalogue::new(&app);
     let name = zalgo();
     let step_one = format!("{AGENCY}/new");
@@ -2300,12 +2369,16 @@ async fn names_buried_under_stacked_combining_marks_are_refused_everywhere() {
     ];
     catalogue.page("Team > new", 422, None, app.post_form("/settings/team/new", &person)).await;
     let says = || Says::StartsWith("name: ".to_owned());
-    let location = Body::Json(json!({ "name": name }));
+    let location = Body::Json(json!({ "name": name, "companyId": world.agency }));
     catalogue
         .api("POST /v2/locations", 422, says(), call(&app, Method::POST, "/v2/locations", &token, location))
         .await;
-    let user = Body::Json(json!({ "name": name, "email": "zalgo.api@acme.test", "role": "agency_user" }));
-    catalogue.api("POST /v2/users", 422, says(), call(&app, Method::POST, "/v2/users", &token, user)).await;
+    let user = Body::Json(json!({
+        "companyId": world.agency, "firstName": name, "lastName": "", "email": "zalgo.api@acme.test",
+        "type": "agency", "role": "user",
+    }));
+    let first = Says::StartsWith("firstName: ".to_owned());
+    catalogue.api("POST /v2/users", 422, first, call(&app, Method::POST, "/v2/users", &token, user)).await;
     catalogue.finish();
 }
 

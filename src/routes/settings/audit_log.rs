@@ -290,6 +290,31 @@ fn describe(event: &Event) -> String {
         AuditAction::TwoFactorReset => {
             vec!["Their two-factor was reset and their sessions ended; they set it up again at their next sign-in.".to_owned()]
         }
+        AuditAction::ApiContactUpdate => {
+            let list = |key: &str| -> Vec<String> {
+                d[key]
+                    .as_array()
+                    .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default()
+            };
+            let quoted = |items: Vec<String>| {
+                items.iter().map(|item| format!("“{item}”")).collect::<Vec<_>>().join(", ")
+            };
+            let mut said = Vec::new();
+            let changed = list("changed");
+            if !changed.is_empty() {
+                said.push(format!("Changed its {}.", changed.join(", ")));
+            }
+            let added = list("tags_added");
+            if !added.is_empty() {
+                said.push(format!("Tagged {}.", quoted(added)));
+            }
+            let removed = list("tags_removed");
+            if !removed.is_empty() {
+                said.push(format!("Untagged {}.", quoted(removed)));
+            }
+            said
+        }
         AuditAction::SudoConfirm => vec![format!(
             "Confirmed with {}.",
             if d["with"].as_str() == Some("code") { "an authentication code" } else { "their password" }
@@ -299,6 +324,8 @@ fn describe(event: &Event) -> String {
         | AuditAction::SignInFailed
         | AuditAction::ApiLocationCreate
         | AuditAction::ApiUserDelete
+        | AuditAction::ApiContactCreate
+        | AuditAction::ApiContactDelete
         | AuditAction::PasswordAccepted
         | AuditAction::SecondStepFailed
         | AuditAction::TwoFactorEnable

@@ -1,6 +1,7 @@
 //! The token-authenticated API (`/v2`), by area; the helpers every area shares.
 
 mod cache;
+mod contacts;
 mod introspection;
 mod limits;
 mod operations;

@@ -73,23 +73,35 @@ async fn the_openapi_document_describes_every_endpoint() {
     assert_eq!(
         operations,
         [
-            "delete /v2/locations/{location_id}",
-            "delete /v2/users/{user_id}",
-            "get /v2/companies/{company_id}",
+            "delete /v2/contacts/{contactId}",
+            "delete /v2/contacts/{contactId}/tags",
+            "delete /v2/locations/{locationId}",
+            "delete /v2/users/{userId}",
+            "get /v2/companies/{companyId}",
+            "get /v2/contacts/",
+            "get /v2/contacts/search/duplicate",
+            "get /v2/contacts/{contactId}",
             "get /v2/locations/search",
-            "get /v2/locations/{location_id}",
+            "get /v2/locations/{locationId}",
             "get /v2/oauth/token-info",
             "get /v2/users/",
-            "get /v2/users/{user_id}",
+            "get /v2/users/search",
+            "get /v2/users/{userId}",
             "post /oauth/introspect",
-            "post /v2/locations",
-            "post /v2/users",
-            "put /v2/locations/{location_id}",
-            "put /v2/users/{user_id}",
+            "post /v2/contacts/",
+            "post /v2/contacts/search",
+            "post /v2/contacts/upsert",
+            "post /v2/contacts/{contactId}/tags",
+            "post /v2/locations/",
+            "post /v2/users/",
+            "post /v2/users/search/filter-by-email",
+            "put /v2/contacts/{contactId}",
+            "put /v2/locations/{locationId}",
+            "put /v2/users/{userId}",
         ]
     );
     assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
-    let location = &document["paths"]["/v2/locations/{location_id}"]["get"];
+    let location = &document["paths"]["/v2/locations/{locationId}"]["get"];
     assert!(location["description"].as_str().expect("description").contains("locations.readonly"));
     assert!(document["components"]["schemas"]["ErrorBody"].is_object());
 }

@@ -19,8 +19,21 @@ fn permissions_of(app: &TestApp, email: &str) -> Vec<bool> {
     vec![row.0, row.1, row.2, row.3, row.4]
 }
 
+/// A HighLevel `CreateUserDto` for this agency.
+fn new_user(world: &World, first: &str, email: &str, kind: &str, role: &str) -> serde_json::Value {
+    serde_json::json!({
+        "companyId": world.agency,
+        "firstName": first,
+        "lastName": "Tester",
+        "email": email,
+        "type": kind,
+        "role": role,
+        "locationIds": [],
+    })
+}
+
 #[tokio::test]
-async fn agency_tokens_create_rename_and_delete_locations() {
+async fn agency_tokens_create_update_and_delete_locations_with_their_details() {
     use reqwest::Method;
     let app = TestApp::spawn().await;
     let world = seed(&mut app.conn());
@@ -28,9 +41,32 @@ async fn agency_tokens_create_rename_and_delete_locations() {
     let (_, token) =
         create_integration(&app, AGENCY, "Provisioner", &["locations.readonly", "locations.write"]).await;
 
-    let (status, body) =
-        send(&app, Method::POST, "/v2/locations", &token, serde_json::json!({ "name": "  " })).await;
+    let company = world.agency.to_string();
+    let (status, body) = send(
+        &app,
+        Method::POST,
+        "/v2/locations/",
+        &token,
+        serde_json::json!({ "name": "  ", "companyId": company }),
+    )
+    .await;
     assert_eq!((status, body["message"].as_str()), (422, Some("name: Name is required.")));
+    let (status, body) =
+        send(&app, Method::POST, "/v2/locations/", &token, serde_json::json!({ "name": "X" })).await;
+    assert_eq!((status, body["message"].as_str()), (422, Some("companyId: This field is required.")));
+    let other = uuid::Uuid::new_v4();
+    let (status, body) = send(
+        &app,
+        Method::POST,
+        "/v2/locations/",
+        &token,
+        serde_json::json!({ "name": "X", "companyId": other }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (403, Some("The token does not have access to this company"))
+    );
     let raw = reqwest::Client::new()
         .post(format!("{}/v2/locations", app.address))
         .bearer_auth(&token)
@@ -41,28 +77,77 @@ async fn agency_tokens_create_rename_and_delete_locations() {
         .expect("request");
     assert_eq!(raw.status().as_u16(), 422);
 
-    let (status, body) =
-        send(&app, Method::POST, "/v2/locations", &token, serde_json::json!({ "name": "Gamma Spa" })).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["location"]["id"].as_str().expect("id").to_owned();
+    let (status, body) = send(
+        &app,
+        Method::POST,
+        "/v2/locations/",
+        &token,
+        serde_json::json!({
+            "name": "Gamma Spa", "companyId": company, "phone": "+1 (423) 164-4516", "city": "Austin",
+            "country": "us", "timezone": "America/Chicago", "settings": { "allowDuplicateContact": true },
+            "social": { "facebookUrl": "https://facebook.com/gamma" },
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "Gamma Spa", "a flat location, as HighLevel answers");
+    assert_eq!(body["companyId"], company);
+    assert_eq!((body["phone"].as_str(), body["country"].as_str()), (Some("+14231644516"), Some("US")));
+    assert_eq!(body["settings"]["allowDuplicateContact"], true);
+    let id = body["id"].as_str().expect("id").to_owned();
     let (status, body) = send(
         &app,
         Method::PUT,
         &format!("/v2/locations/{id}"),
         &token,
-        serde_json::json!({ "name": "Gamma Day Spa" }),
+        serde_json::json!({ "companyId": company, "name": "Gamma Day Spa", "city": null }),
     )
     .await;
+    assert_eq!((status, body["name"].as_str()), (200, Some("Gamma Day Spa")), "{body}");
+    assert_eq!(
+        (body["city"].clone(), body["phone"].as_str()),
+        (serde_json::Value::Null, Some("+14231644516")),
+        "null clears, absent keeps"
+    );
+    let (status, body) = Api::new(&app).get(&format!("/v2/locations/{id}"), Some(&token)).await;
     assert_eq!((status, body["location"]["name"].as_str()), (200, Some("Gamma Day Spa")));
-    let (status, _) =
-        send(&app, Method::DELETE, &format!("/v2/locations/{id}"), &token, serde_json::json!({})).await;
+    let (status, body) = send(
+        &app,
+        Method::PUT,
+        &format!("/v2/locations/{id}"),
+        &token,
+        serde_json::json!({ "timezone": "Mars/Olympus Mons!" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (422, Some("timezone: Use a time zone name such as America/New_York."))
+    );
+    let (status, body) = send(
+        &app,
+        Method::DELETE,
+        &format!("/v2/locations/{id}?deleteTwilioAccount=false"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await;
     assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({ "success": true, "message": format!("Deleted location with id: {id}") })
+    );
     assert_eq!(Api::new(&app).get(&format!("/v2/locations/{id}"), Some(&token)).await.0, 403);
 
-    // A sub-account's token cannot hold locations.write at all; without the scope: 403.
+    // Without the scope: 403.
     let (_, reader) = create_integration(&app, AGENCY, "Reader", &["locations.readonly"]).await;
-    let (status, body) =
-        send(&app, Method::POST, "/v2/locations", &reader, serde_json::json!({ "name": "X" })).await;
+    let (status, body) = send(
+        &app,
+        Method::POST,
+        "/v2/locations",
+        &reader,
+        serde_json::json!({ "name": "X", "companyId": company }),
+    )
+    .await;
     assert_eq!((status, body["message"].as_str()), (403, Some("The token is not authorized for this scope")));
     let actions = crate::support::actions(&app, world.agency);
     for action in ["api.location.create", "api.location.update", "api.location.delete"] {
@@ -78,42 +163,49 @@ async fn users_written_through_the_api_never_gain_permissions_and_never_lock_out
     app.sign_in(people::OWNER, PASSWORD).await;
     let (_, token) = create_integration(&app, AGENCY, "HR sync", &["users.readonly", "users.write"]).await;
 
-    let (status, body) = send(
-        &app,
-        Method::POST,
-        "/v2/users",
-        &token,
-        serde_json::json!({ "name": "Ann", "email": "ann@acme.test", "role": "agency_user", "password": "long enough password" }),
-    )
-    .await;
+    let mut ann = new_user(&world, "Ann", "ann@acme.test", "agency", "user");
+    ann["password"] = "long enough password".into();
+    ann["permissions"] = serde_json::json!({ "contactsEnabled": true, "campaignsEnabled": true });
+    let (status, body) = send(&app, Method::POST, "/v2/users/", &token, ann).await;
     assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["firstName"].as_str(), body["lastName"].as_str(), body["name"].as_str()),
+        (Some("Ann"), Some("Tester"), Some("Ann Tester"))
+    );
+    assert_eq!(
+        body["roles"],
+        serde_json::json!({ "type": "agency", "role": "user", "locationIds": [], "restrictSubAccount": false })
+    );
     assert_eq!(permissions_of(&app, "ann@acme.test"), [false; 5], "no permission through a token");
-    let ann = app.new_browser();
-    let landing = ann.sign_in("ann@acme.test", "long enough password").await;
+    let browser = app.new_browser();
+    let landing = browser.sign_in("ann@acme.test", "long enough password").await;
     assert!(
         landing.body.contains("Nothing to manage here"),
         "a plain user reaches nothing:\n{}",
         landing.body
     );
 
-    let (status, body) = send(
-        &app,
-        Method::POST,
-        "/v2/users",
-        &token,
-        serde_json::json!({ "name": "Al", "email": "al@acme.test", "role": "account_user", "locationIds": [world.sub_a] }),
-    )
-    .await;
+    let mut grant = new_user(&world, "Gil", "gil@acme.test", "agency", "user");
+    grant["permissions"] = serde_json::json!({ "manageTeam": true });
+    let (status, body) = send(&app, Method::POST, "/v2/users/", &token, grant).await;
+    assert_eq!((status, body["message"].as_str()), (403, Some("The token cannot grant permissions")));
+
+    let mut al = new_user(&world, "Al", "al@acme.test", "account", "user");
+    al["locationIds"] = serde_json::json!([world.sub_a]);
+    al["phone"] = "+44 20 7946 0958".into();
+    let (status, body) = send(&app, Method::POST, "/v2/users", &token, al).await;
     assert_eq!(status, 201, "{body}");
+    assert_eq!(body["phone"], "+442079460958");
+    assert_eq!(body["roles"]["locationIds"], serde_json::json!([world.sub_a]));
     assert_eq!(permissions_of(&app, "al@acme.test"), [false; 5]);
-    let al = body["user"]["id"].as_str().expect("id").to_owned();
+    let al = body["id"].as_str().expect("id").to_owned();
 
     let (status, body) = send(
         &app,
         Method::POST,
-        "/v2/users",
+        "/v2/users/",
         &token,
-        serde_json::json!({ "name": "Dup", "email": people::ADMIN_A, "role": "agency_user" }),
+        new_user(&world, "Dup", people::ADMIN_A, "agency", "user"),
     )
     .await;
     assert_eq!(
@@ -123,26 +215,25 @@ async fn users_written_through_the_api_never_gain_permissions_and_never_lock_out
     let (status, body) = send(
         &app,
         Method::POST,
-        "/v2/users",
+        "/v2/users/",
         &token,
-        serde_json::json!({ "name": "N", "email": "n@acme.test", "role": "account_user" }),
+        new_user(&world, "N", "n@acme.test", "account", "user"),
     )
     .await;
     assert_eq!(
         (status, body["message"].as_str()),
         (422, Some("locationIds: An account role needs at least one location."))
     );
+    let (status, body) =
+        send(&app, Method::POST, "/v2/users/", &token, new_user(&world, "N", "n@acme.test", "staff", "user"))
+            .await;
+    assert_eq!((status, body["message"].as_str()), (422, Some("type: Use agency or account.")));
 
     // Admins, the team manager among them, are out of a token's hands.
     let owner = world.owner.to_string();
-    let (status, body) = send(
-        &app,
-        Method::PUT,
-        &format!("/v2/users/{owner}"),
-        &token,
-        serde_json::json!({ "role": "agency_user" }),
-    )
-    .await;
+    let (status, body) =
+        send(&app, Method::PUT, &format!("/v2/users/{owner}"), &token, serde_json::json!({ "role": "user" }))
+            .await;
     assert_eq!((status, body["message"].as_str()), (403, Some("The token cannot manage admins")));
     assert_eq!(
         send(&app, Method::DELETE, &format!("/v2/users/{owner}"), &token, serde_json::json!({})).await.0,
@@ -155,18 +246,33 @@ async fn users_written_through_the_api_never_gain_permissions_and_never_lock_out
         Method::PUT,
         &format!("/v2/users/{al}"),
         &token,
-        serde_json::json!({ "name": "Alan", "role": "agency_user" }),
+        serde_json::json!({ "firstName": "Alan", "type": "agency", "phone": null }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["name"].as_str(), body["roles"]["type"].as_str()),
+        (Some("Alan Tester"), Some("agency"))
+    );
+    assert_eq!(body["roles"]["locationIds"], serde_json::json!([]), "an agency role has no sub-account");
+    assert_eq!(body["phone"], serde_json::Value::Null);
+    let (status, body) = send(
+        &app,
+        Method::PUT,
+        &format!("/v2/users/{al}"),
+        &token,
+        serde_json::json!({ "email": "new@acme.test" }),
     )
     .await;
     assert_eq!(
-        (status, body["user"]["name"].as_str(), body["user"]["role"].as_str()),
-        (200, Some("Alan"), Some("agency_user"))
+        (status, body["message"].as_str()),
+        (422, Some("email: An email cannot be changed through the API."))
     );
-    assert_eq!(body["user"]["locationIds"], serde_json::json!([]), "an agency role has no sub-account");
-    assert_eq!(
-        send(&app, Method::DELETE, &format!("/v2/users/{al}"), &token, serde_json::json!({})).await.0,
-        200
-    );
+    let (status, body) =
+        send(&app, Method::DELETE, &format!("/v2/users/{al}"), &token, serde_json::json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["succeded"], true, "HighLevel's spelling");
+    assert_eq!(body["message"], "Deleted user with e-mail al@acme.test and name Alan Tester.");
     assert_eq!(Api::new(&app).get(&format!("/v2/users/{al}"), Some(&token)).await.0, 403);
 }
 
@@ -182,40 +288,35 @@ async fn sub_account_tokens_write_only_their_own_staff() {
     let (status, body) = send(
         &app,
         Method::POST,
-        "/v2/users",
+        "/v2/users/",
         &token,
-        serde_json::json!({ "name": "Boss", "email": "boss@acme.test", "role": "agency_user" }),
+        new_user(&world, "Boss", "boss@acme.test", "agency", "user"),
     )
     .await;
     assert_eq!(
         (status, body["message"].as_str()),
         (422, Some("role: A sub-account's token can only give account roles."))
     );
-    let (status, _) = send(
-        &app,
-        Method::POST,
-        "/v2/users",
-        &token,
-        serde_json::json!({ "name": "Elsewhere", "email": "b@acme.test", "role": "account_user", "locationIds": [world.sub_b] }),
-    )
-    .await;
-    assert_eq!(status, 403);
-    let (status, body) = send(
-        &app,
-        Method::POST,
-        "/v2/users",
-        &token,
-        serde_json::json!({ "name": "Desk", "email": "desk@acme.test", "role": "account_user" }),
-    )
-    .await;
+    let mut elsewhere = new_user(&world, "Elsewhere", "b@acme.test", "account", "user");
+    elsewhere["locationIds"] = serde_json::json!([world.sub_b]);
+    assert_eq!(send(&app, Method::POST, "/v2/users/", &token, elsewhere).await.0, 403);
+    let mut desk = new_user(&world, "Desk", "desk@acme.test", "account", "user");
+    desk.as_object_mut().expect("object").remove("locationIds");
+    let (status, body) = send(&app, Method::POST, "/v2/users/", &token, desk).await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(body["user"]["locationIds"], serde_json::json!([world.sub_a]));
+    assert_eq!(body["roles"]["locationIds"], serde_json::json!([world.sub_a]));
 
     let owner = world.owner.to_string();
     assert_eq!(
-        send(&app, Method::PUT, &format!("/v2/users/{owner}"), &token, serde_json::json!({ "name": "X" }))
-            .await
-            .0,
+        send(
+            &app,
+            Method::PUT,
+            &format!("/v2/users/{owner}"),
+            &token,
+            serde_json::json!({ "firstName": "X" })
+        )
+        .await
+        .0,
         403
     );
     assert_eq!(

@@ -13,7 +13,7 @@ use private_integrations::clock::ManualClock;
 use private_integrations::config::Config;
 use private_integrations::db::users::NewPerson;
 use private_integrations::domain::ids::{AgencyId, SubAccountId, UserId};
-use private_integrations::domain::people::{DisplayName, Email, NewPassword, Permissions, Role};
+use private_integrations::domain::people::{DisplayName, Email, NewPassword, Permissions, PersonName, Role};
 use private_integrations::startup::Application;
 use reqwest::header;
 use scraper::{Html, Selector};
@@ -429,7 +429,8 @@ pub fn seed(conn: &mut PgConnection) -> World {
         let person = NewPerson {
             agency_id,
             email: Email::parse(email).expect("email"),
-            name: name(&email.split('@').next().unwrap_or("x").replace('.', " ")),
+            name: PersonName::from_display(name(&email.split('@').next().unwrap_or("x").replace('.', " "))),
+            phone: None,
             role,
             permissions: Permissions::defaults(role, first),
             sub_accounts: subs,
@@ -451,6 +452,19 @@ pub fn actions(app: &TestApp, agency: AgencyId) -> Vec<String> {
         .into_iter()
         .map(|action| action.as_str().to_owned())
         .collect()
+}
+
+/// The details of an agency's audit events of `action`, newest first.
+pub fn audit_details(app: &TestApp, agency: AgencyId, action: &str) -> Vec<serde_json::Value> {
+    use diesel::prelude::*;
+    use private_integrations::db::schema::audit_events;
+    audit_events::table
+        .filter(audit_events::agency_id.eq(agency))
+        .filter(audit_events::action.eq(action))
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .select(audit_events::details)
+        .load(&mut app.conn())
+        .expect("audit events")
 }
 
 /// A fresh token, as the app issues them.
@@ -495,4 +509,24 @@ pub async fn create_integration(
     assert_eq!(created.status, 303, "{}", created.body);
     let token = revealed_token(&browser.get(created.location()).await).expect("the token is revealed");
     (created.location().trim_end_matches("/reveal").to_owned(), token)
+}
+
+/// Drives futures concurrently on this task.
+pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().map(|output| output.expect("ready")).collect()
 }
