@@ -536,7 +536,7 @@ pub struct ListQuery {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListMeta {
-    /// How many contacts match in all.
+    /// How many contacts match in all, counted up to 10,000.
     total: i64,
     /// The last contact of this page, to pass as `startAfterId`.
     start_after_id: Option<Uuid>,
@@ -551,7 +551,7 @@ pub struct ListMeta {
 pub struct ContactList {
     /// This page.
     pub contacts: Vec<ApiContact>,
-    /// How many match in all.
+    /// How many there are, counted up to 10,000.
     pub count: i64,
     /// Where the next page starts.
     pub meta: ListMeta,
@@ -805,8 +805,8 @@ pub struct SearchBody {
     /// The page, from 1 (default 1).
     #[schema(minimum = 1)]
     page: Option<i64>,
-    /// Contacts per page (default 20, at most 100; pages reach the first 10,000).
-    #[schema(minimum = 1, maximum = 100)]
+    /// Contacts per page (default 20, at most 500; pages reach the first 10,000).
+    #[schema(minimum = 1, maximum = 500)]
     page_limit: Option<i64>,
     /// Conditions, all of which must hold (at most 50, groups nested 3 deep).
     filters: Option<Vec<FilterItem>>,
@@ -826,7 +826,7 @@ pub struct SearchBody {
 pub struct SearchResults {
     /// This page.
     pub contacts: Vec<ApiContact>,
-    /// How many match in all.
+    /// How many match in all, counted up to 10,000 (a search reaches no further).
     pub total: i64,
 }
 

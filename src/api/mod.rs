@@ -72,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NOT_FOUND.into()))
+                .service(resource(&["/health"], vec![(M::GET, web::get().to(tokens::health))]))
                 .service(resource(&["/oauth/token-info"], vec![(M::GET, web::get().to(tokens::token_info))]))
                 .service(resource(&["/companies/{companyId}"], vec![(M::GET, web::get().to(companies::get))]))
                 .service(resource(&["/locations/search"], vec![(M::GET, web::get().to(locations::search))]))

@@ -15,7 +15,7 @@ use super::{companies, contacts, introspect, locations, tokens, users};
         description = "HighLevel's API v2, as far as this server implements it: call with `Authorization: Bearer pit-…` (a private integration's token). A `Version` header is optional; when present it is one of HighLevel's (`2021-07-28`, `2021-04-15`, `2023-02-21`, `v3`). Paths work with and without a trailing slash. Errors are `{statusCode, message}`; every authenticated response carries `X-RateLimit-*` headers.",
     ),
     paths(
-        tokens::token_info,
+        tokens::health, tokens::token_info,
         companies::get,
         locations::search, locations::get, locations::create, locations::update, locations::delete,
         users::search, users::filter_by_email, users::by_location, users::get, users::create, users::update, users::delete,

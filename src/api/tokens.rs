@@ -1,4 +1,5 @@
-//! `GET /v2/oauth/token-info`: what the calling token is.
+//! `GET /v2/oauth/token-info`: what the calling token is; `GET /v2/health`: whether the
+//! API answers (HighLevel's SDK calls it from `healthCheck()`).
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
@@ -68,4 +69,22 @@ pub async fn token_info(caller: Caller) -> HttpResponse {
         issued_at: verified.issued_at,
         expires_at: verified.expires_at,
     })
+}
+
+/// `{"status": "ok"}`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(pattern = "^ok$")]
+    pub status: &'static str,
+}
+
+/// `GET /v2/health`: the API answers; no token needed.
+#[utoipa::path(
+    get, path = "/v2/health", tag = "OAuth",
+    description = "Whether the API answers (no token needed); HighLevel's SDK calls it from `healthCheck()`.",
+    responses((status = 200, body = Health), (status = 400, body = ErrorBody))
+)]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
 }

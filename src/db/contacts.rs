@@ -208,8 +208,18 @@ pub fn duplicate(
     Ok(None)
 }
 
+/// How far counts go: beyond it, a count says [`COUNT_CAP`] (searches reach no further).
+pub const COUNT_CAP: i64 = crate::domain::contacts::SEARCH_WINDOW;
+
+/// How many of `query`'s contacts there are, counting no further than [`COUNT_CAP`].
+fn capped_count(conn: &mut PgConnection, query: contacts::BoxedQuery<'static, Pg>) -> QueryResult<i64> {
+    let found: Vec<ContactId> = query.select(contacts::id).limit(COUNT_CAP).load(conn)?;
+    Ok(i64::try_from(found.len()).unwrap_or(COUNT_CAP))
+}
+
 /// A page of a location's contacts, newest first, after the contact `after` (its time
-/// and id), optionally matching free text: the page and how many there are in all.
+/// and id), optionally matching free text: the page and how many there are in all (up to
+/// [`COUNT_CAP`]).
 pub fn list(
     conn: &mut PgConnection,
     sub_account_id: SubAccountId,
@@ -224,36 +234,44 @@ pub fn list(
         }
         base
     };
-    let total = base().count().get_result(conn)?;
+    let total = capped_count(conn, base())?;
     let mut page =
         base().select(ContactRow::as_select()).order((contacts::created_at.desc(), contacts::id.desc()));
     if let Some((at, id)) = after {
-        page =
-            page.filter(contacts::created_at.lt(at).or(contacts::created_at.eq(at).and(contacts::id.lt(id))));
+        // A row comparison, which the (location, time, id) index serves directly.
+        page = page.filter(
+            fragment("(contacts.created_at, contacts.id) < (")
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(id.0)
+                .sql(")"),
+        );
     }
     let found = page.limit(limit).load(conn)?.into_iter().map(Contact::from).collect();
     Ok((found, total))
 }
 
-/// A search's page and how many contacts match in all.
+/// A search's page and how many contacts match in all (up to [`COUNT_CAP`]). Without sort
+/// keys, newest first; with them, ties broken by id in the direction of the last key, so
+/// that a (location, key, id) index serves the order.
 pub fn search(conn: &mut PgConnection, search: &Search) -> QueryResult<(Vec<Contact>, i64)> {
-    let total = matching(search).count().get_result(conn)?;
+    let total = capped_count(conn, matching(search))?;
     let mut page = matching(search).select(ContactRow::as_select());
-    for (field, direction) in &search.sort {
-        let order = match direction {
-            Direction::Asc => "ASC NULLS LAST",
-            Direction::Desc => "DESC NULLS LAST",
+    if search.sort.is_empty() {
+        page = page.then_order_by((contacts::created_at.desc(), contacts::id.desc()));
+    } else {
+        let word = |direction: &Direction| match direction {
+            Direction::Asc => "ASC",
+            Direction::Desc => "DESC",
         };
-        page = page.then_order_by(sql::<Bool>(&format!("{} {order}", column(*field))));
+        for (field, direction) in &search.sort {
+            page = page.then_order_by(sql::<Bool>(&format!("{} {}", column(*field), word(direction))));
+        }
+        let last = search.sort.last().map_or("ASC", |(_, direction)| word(direction));
+        page = page.then_order_by(sql::<Bool>(&format!("contacts.id {last}")));
     }
-    let found = page
-        .then_order_by((contacts::created_at.desc(), contacts::id.desc()))
-        .offset(search.offset)
-        .limit(search.limit)
-        .load(conn)?
-        .into_iter()
-        .map(Contact::from)
-        .collect();
+    let found =
+        page.offset(search.offset).limit(search.limit).load(conn)?.into_iter().map(Contact::from).collect();
     Ok((found, total))
 }
 
@@ -319,11 +337,12 @@ fn fragment(text: &str) -> diesel::expression::SqlLiteral<Bool> {
     sql::<Bool>(text)
 }
 
-/// The opening and closing of a test around `head $value tail`: `(coalesce((…), false))`
-/// or `(NOT coalesce((…), false))`, so that a contact without the value is "not equal"
-/// to anything and never "equal".
+/// The opening and closing of a test around `head $value tail`. A negated test is
+/// `(NOT coalesce((…), false))`, so that a contact without the value counts as "not
+/// equal"; a plain one stays bare (a NULL is no match in WHERE, AND and OR alike), which
+/// keeps it usable by the indexes.
 fn test(head: &str, negated: bool) -> (String, &'static str) {
-    (format!("({}coalesce(({head}", if negated { "NOT " } else { "" }), "), false))")
+    if negated { (format!("(NOT coalesce(({head}"), "), false))") } else { (format!("({head}"), ")") }
 }
 
 /// One filter as a condition on contacts.
@@ -373,6 +392,10 @@ fn condition(filter: &Filter) -> Condition {
                             .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
                             .sql(&format!("){close}")),
                     )
+                }
+                (_, Operand::Text(text)) => {
+                    let (open, close) = test(&format!("{col} = "), negated);
+                    Box::new(fragment(&open).bind::<Text, _>(text.clone()).sql(close))
                 }
                 (_, operand) => {
                     let (open, close) = test(&format!("{col} = ANY("), negated);

@@ -16,8 +16,10 @@ pub const TEXT_MAX: usize = 255;
 pub const TAG_MAX: usize = 64;
 /// The most tags a contact holds.
 pub const TAGS_MAX: usize = 100;
-/// The most contacts one page of a search or list returns.
+/// The most contacts one page of a list returns.
 pub const PAGE_MAX: i64 = 100;
+/// The most contacts one page of a search returns (HighLevel's limit).
+pub const SEARCH_PAGE_MAX: i64 = 500;
 /// How deep into a search one may page (`page × pageLimit`), as HighLevel allows.
 pub const SEARCH_WINDOW: i64 = 10_000;
 /// The most conditions a search holds, groups included.
@@ -576,7 +578,7 @@ pub struct Search {
 }
 
 impl Search {
-    /// A search, checked: page ≥ 1, 1 ≤ page limit ≤ 100 within the first 10,000
+    /// A search, checked: page ≥ 1, 1 ≤ page limit ≤ 500 within the first 10,000
     /// results, at most 50 conditions nested at most 3 deep, at most 2 sort keys on
     /// sortable fields, a query of at most 75 characters.
     pub fn new(
@@ -587,8 +589,8 @@ impl Search {
         page: i64,
         page_limit: i64,
     ) -> Result<Self, (&'static str, String)> {
-        if !(1..=PAGE_MAX).contains(&page_limit) {
-            return Err(("pageLimit", format!("Use 1 to {PAGE_MAX}.")));
+        if !(1..=SEARCH_PAGE_MAX).contains(&page_limit) {
+            return Err(("pageLimit", format!("Use 1 to {SEARCH_PAGE_MAX}.")));
         }
         if page < 1 {
             return Err(("page", "Pages start at 1.".into()));
@@ -715,9 +717,10 @@ mod tests {
     fn searches_are_bounded() {
         let sub = SubAccountId(uuid::Uuid::nil());
         assert_eq!(Search::new(sub, vec![], None, vec![], 2, 20).map(|search| search.offset), Ok(20));
-        assert_eq!(Search::new(sub, vec![], None, vec![], 1, 101).map(|_| ()).unwrap_err().0, "pageLimit");
+        assert!(Search::new(sub, vec![], None, vec![], 1, 500).is_ok());
+        assert_eq!(Search::new(sub, vec![], None, vec![], 1, 501).map(|_| ()).unwrap_err().0, "pageLimit");
         assert_eq!(Search::new(sub, vec![], None, vec![], 0, 20).map(|_| ()).unwrap_err().0, "page");
-        assert_eq!(Search::new(sub, vec![], None, vec![], 101, 100).map(|_| ()).unwrap_err().0, "page");
+        assert_eq!(Search::new(sub, vec![], None, vec![], 21, 500).map(|_| ()).unwrap_err().0, "page");
         let mut nested = Filter::condition(SearchField::Email, Operator::Exists).expect("condition");
         for _ in 0..4 {
             nested = Filter::Group { any: true, filters: vec![nested] };

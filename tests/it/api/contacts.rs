@@ -446,7 +446,7 @@ async fn searches_filter_group_sort_and_page_like_highlevels() {
             json!({ "locationId": location, "filters": [{ "field": "dateAdded", "operator": "range", "value": {} }] }),
             "filters[0].value: Give at least one of gte, gt, lte, lt.",
         ),
-        (json!({ "locationId": location, "pageLimit": 101 }), "pageLimit: Use 1 to 100."),
+        (json!({ "locationId": location, "pageLimit": 501 }), "pageLimit: Use 1 to 500."),
         (
             json!({ "locationId": location, "page": 600, "pageLimit": 20 }),
             "page: A search reaches its first 10000 results; narrow it down.",
@@ -529,5 +529,29 @@ async fn paths_versions_and_methods_answer_as_highlevels_clients_expect() {
     assert_eq!(
         answer.json::<Value>().await.expect("json"),
         json!({ "statusCode": 404, "message": "Not found" })
+    );
+}
+
+#[tokio::test]
+async fn counts_stop_at_ten_thousand_as_searches_do() {
+    let (app, world, token, _, _) = contacts_world().await;
+    {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "INSERT INTO contacts (id, sub_account_id, email, created_at, updated_at)
+             SELECT gen_random_uuid(), '{}', 'bulk' || i || '@b.co', now(), now() FROM generate_series(1, 10050) i",
+            world.sub_a
+        ))
+        .execute(&mut app.conn())
+        .expect("bulk contacts");
+    }
+    let (_, listed) =
+        Api::new(&app).get(&format!("/v2/contacts/?locationId={}&limit=1", world.sub_a), Some(&token)).await;
+    assert_eq!((listed["count"].as_i64(), listed["meta"]["total"].as_i64()), (Some(10_000), Some(10_000)));
+    let (_, found) = search(&app, &token, json!({ "locationId": world.sub_a, "query": "bulk1" })).await;
+    assert_eq!(
+        found["total"].as_i64(),
+        Some(1 + 10 + 100 + 1000 + 51),
+        "bulk1, bulk10–19, … an exact count below the cap"
     );
 }

@@ -81,6 +81,7 @@ async fn the_openapi_document_describes_every_endpoint() {
             "get /v2/contacts/",
             "get /v2/contacts/search/duplicate",
             "get /v2/contacts/{contactId}",
+            "get /v2/health",
             "get /v2/locations/search",
             "get /v2/locations/{locationId}",
             "get /v2/oauth/token-info",
