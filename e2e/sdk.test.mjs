@@ -727,11 +727,17 @@ sdkTest("SDK refusal: a 422 validation message is surfaced as e.message", async 
     status: 422,
     message: /^phone: ./,
   });
-  await refused(contacts.contacts.upsertContact({ locationId: tenant.subAccount, firstName: "No key" }), {
+  await refused(contacts.contacts.upsertContact({ locationId: tenant.subAccount, firstName: "Bad key", email: "nope@" }), {
     type: GHLValidationError,
     status: 422,
     message: /^email: ./,
   });
+  // Like HighLevel's, an upsert with neither email nor phone has nothing to match: it creates.
+  const first = await contacts.contacts.upsertContact({ locationId: tenant.subAccount, firstName: "No key" });
+  const second = await contacts.contacts.upsertContact({ locationId: tenant.subAccount, firstName: "No key" });
+  assert.equal(first.new, true);
+  assert.equal(second.new, true);
+  assert.notEqual(first.contact.id, second.contact.id);
 
   const users = connect(token(tenant, ["users.readonly", "users.write"]));
   await refused(users.users.createUser({ companyId: tenant.agency, firstName: "No", lastName: "Type", email: `t-${uniqueId()}@example.com`, password: PASSWORD, role: "user", locationIds: [tenant.subAccount] }), {

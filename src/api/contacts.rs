@@ -142,20 +142,35 @@ pub struct ContactUpserted {
 }
 
 /// `{"tags": […]}`: the contact's tags after the change.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct Tags {
-    /// Tags, each 1–64 characters.
-    #[schema(schema_with = wire::tags)]
+    /// Every tag of the contact.
+    #[schema(schema_with = wire::tag_list)]
     pub tags: Vec<String>,
 }
 
-/// The body of contact writes. Absent fields stay as they are; `null` or `""` clears.
+/// The body of `POST` and `DELETE /contacts/{contactId}/tags`.
+#[derive(Deserialize, ToSchema)]
+pub struct TagsBody {
+    /// 1 to 100 tags, each 1–64 characters (lower-cased).
+    #[schema(schema_with = wire::some_tags)]
+    tags: Vec<String>,
+}
+
+/// Lead or customer.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactKind {
+    /// Not a customer yet.
+    Lead,
+    /// A customer.
+    Customer,
+}
+
+/// A contact's fields in a write. Absent fields stay as they are; `null` or blank clears.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
-pub struct ContactBody {
-    /// The location (required to create and upsert; a contact never moves).
-    #[schema(value_type = Option<Uuid>)]
-    location_id: Option<String>,
+pub struct ContactFieldsBody {
     #[serde(default)]
     #[schema(schema_with = wire::name_part)]
     first_name: Patch<String>,
@@ -203,46 +218,76 @@ pub struct ContactBody {
     #[serde(default)]
     #[schema(schema_with = wire::text)]
     gender: Patch<String>,
-    /// `YYYY-MM-DD`, `MM/DD/YYYY` (or with `.` or `_`), or an ISO time at midnight.
+    /// `YYYY-MM-DD` or `MM/DD/YYYY` (also with `-`, `.` or `_`), optionally followed by an
+    /// ISO time.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 40)]
+    #[schema(schema_with = wire::date_of_birth)]
     date_of_birth: Patch<String>,
     /// `lead` or `customer`.
-    #[serde(rename = "type")]
-    #[schema(pattern = "^(lead|customer)$")]
-    kind: Option<String>,
+    #[serde(rename = "type", default)]
+    #[schema(value_type = Option<ContactKind>)]
+    kind: Patch<String>,
     dnd: Option<bool>,
-    /// Replaces every tag (use the tag endpoints to add or remove some).
+    /// Replaces every tag (`null` removes them; the tag endpoints add or remove some).
+    #[serde(default)]
     #[schema(schema_with = wire::tags)]
-    tags: Option<Vec<String>>,
+    tags: Patch<Vec<String>>,
     /// Someone of the agency who works in the location.
     #[serde(default)]
     #[schema(schema_with = wire::optional_uuid)]
     assigned_to: Patch<String>,
-    /// Not kept here: only an empty list is accepted.
+    /// Not kept here: only an empty list (or `null`) is accepted.
     #[schema(value_type = Option<Vec<Object>>, max_items = 0)]
     custom_fields: Option<Vec<serde_json::Value>>,
-    /// Not kept here: refused when set.
-    #[schema(value_type = Option<Object>)]
+    /// Not kept here: only `null` is accepted.
+    #[schema(schema_with = wire::only_null)]
     dnd_settings: Option<serde_json::Value>,
-    /// Not kept here: refused when set.
-    #[schema(value_type = Option<Object>)]
+    /// Not kept here: only `null` is accepted.
+    #[schema(schema_with = wire::only_null)]
     inbound_dnd_settings: Option<serde_json::Value>,
-    /// Upsert only: with duplicates allowed in the location, always create.
-    #[serde(default)]
-    create_new_if_duplicate_allowed: bool,
 }
 
-impl ContactBody {
-    /// The location named (required to create).
-    fn location(&self) -> ApiResult<SubAccountId> {
-        let text =
-            self.location_id.as_deref().ok_or_else(|| invalid("locationId", "This field is required."))?;
-        text.parse().map_err(|_| invalid("locationId", "Use the location's id."))
-    }
+/// The body of `POST /contacts/`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactCreate {
+    /// The location.
+    #[schema(schema_with = wire::uuid)]
+    location_id: Uuid,
+    /// The fields.
+    #[serde(flatten)]
+    fields: ContactFieldsBody,
+}
 
-    /// The change it describes, every value parsed; `today` bounds dates of birth.
-    fn change(self, today: NaiveDate) -> ApiResult<ContactChange> {
+/// The body of `POST /contacts/upsert`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactUpsert {
+    /// The location.
+    #[schema(schema_with = wire::uuid)]
+    location_id: Uuid,
+    /// With duplicates allowed in the location, always create.
+    create_new_if_duplicate_allowed: Option<bool>,
+    /// The fields.
+    #[serde(flatten)]
+    fields: ContactFieldsBody,
+}
+
+/// The body of `PUT /contacts/{contactId}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactUpdate {
+    /// A contact never moves: if sent, its own location.
+    #[schema(ignore)]
+    location_id: Option<String>,
+    /// The fields.
+    #[serde(flatten)]
+    fields: ContactFieldsBody,
+}
+
+impl ContactFieldsBody {
+    /// The change it describes, every value parsed.
+    fn change(self) -> ApiResult<ContactChange> {
         if self.custom_fields.as_ref().is_some_and(|fields| !fields.is_empty()) {
             return Err(invalid("customFields", "Custom fields are not supported by this server."));
         }
@@ -262,7 +307,7 @@ impl ContactBody {
         if !first_name.is_given() && !last_name.is_given() {
             match self.name {
                 Patch::Value(full) if !full.trim().is_empty() => {
-                    let full = full.trim().to_owned();
+                    let full = parse_text(&full, "Name").map_err(|message| invalid("name", message))?;
                     let (first, last) = full.split_once(' ').unwrap_or((full.as_str(), ""));
                     first_name = Patch::Value(first.to_owned());
                     last_name = Patch::Value(last.trim().to_owned());
@@ -271,6 +316,11 @@ impl ContactBody {
                 Patch::Absent => {}
             }
         }
+        let tags = match self.tags {
+            Patch::Absent => None,
+            Patch::Null => Some(Vec::new()),
+            Patch::Value(tags) => Some(parse_tags(&tags).map_err(|message| invalid("tags", message))?),
+        };
         Ok(ContactChange {
             first_name: first_name.parse("firstName", |text| parse_name_part(text, "First name"))?,
             last_name: last_name.parse("lastName", |text| parse_name_part(text, "Last name"))?,
@@ -286,30 +336,20 @@ impl ContactBody {
             timezone: self.timezone.parse("timezone", parse_timezone)?,
             source: self.source.parse("source", |text| parse_text(text, "Source"))?,
             gender: self.gender.parse("gender", |text| parse_text(text, "Gender"))?,
-            date_of_birth: self
-                .date_of_birth
-                .parse("dateOfBirth", |text| parse_date_of_birth(text, today))?,
-            contact_type: self
-                .kind
-                .as_deref()
-                .map(ContactType::parse)
-                .transpose()
-                .map_err(|message| invalid("type", message))?,
+            date_of_birth: self.date_of_birth.parse("dateOfBirth", parse_date_of_birth)?,
+            contact_type: match self.kind {
+                Patch::Value(kind) => {
+                    Some(ContactType::parse(&kind).map_err(|message| invalid("type", message))?)
+                }
+                Patch::Absent | Patch::Null => None,
+            },
             dnd: self.dnd,
             assigned_to: self.assigned_to.parse("assignedTo", |text| {
-                text.trim().parse().map_err(|_| "Use the id of someone of the agency.".to_owned())
+                text.parse().map_err(|_| "Use the id of someone of the agency.".to_owned())
             })?,
-            tags: self
-                .tags
-                .map(|tags| parse_tags(&tags))
-                .transpose()
-                .map_err(|message| invalid("tags", message))?,
+            tags,
         })
     }
-}
-
-fn today(app: &App) -> NaiveDate {
-    app.clock.now().date_naive()
 }
 
 /// Fails unless the token holds `contacts.write`.
@@ -328,11 +368,12 @@ fn reads(caller: &Caller, app: &App) -> ApiResult<()> {
 #[utoipa::path(
     post, path = "/v2/contacts/", tag = "Contacts",
     description = "Scope: `contacts.write`. A new contact of the location. Where the location does not allow duplicates, another contact with the same email or phone makes it a 400 naming that contact. Also at `/v2/contacts`.",
-    request_body = ContactBody,
+    request_body = ContactCreate,
     responses(
         (status = 201, body = ContactResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -340,13 +381,13 @@ fn reads(caller: &Caller, app: &App) -> ApiResult<()> {
 pub async fn create(
     caller: Caller,
     app: web::Data<App>,
-    body: web::Json<ContactBody>,
+    body: wire::Json<ContactCreate>,
 ) -> ApiResult<HttpResponse> {
     writes(&caller, &app)?;
     let body = body.into_inner();
-    let location = body.location()?;
-    let change = body.change(today(&app))?;
-    let contact = app::contacts::create(&app, &caller.requester, location, change).await?;
+    let change = body.fields.change()?;
+    let contact =
+        app::contacts::create(&app, &caller.requester, SubAccountId(body.location_id), change).await?;
     Ok(HttpResponse::Created().json(ContactResponse { contact: ApiContact::from(contact) }))
 }
 
@@ -375,12 +416,12 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
     put, path = "/v2/contacts/{contactId}", tag = "Contacts",
     description = "Scope: `contacts.write`. Changes a contact: absent fields stay, `null` or `\"\"` clears, `tags` replaces every tag.",
     params(("contactId" = Uuid, Path, description = "The contact's id")),
-    request_body = ContactBody,
+    request_body = ContactUpdate,
     responses(
         (status = 200, body = ContactUpdated),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -389,18 +430,18 @@ pub async fn update(
     caller: Caller,
     app: web::Data<App>,
     path: web::Path<String>,
-    body: web::Json<ContactBody>,
+    body: wire::Json<ContactUpdate>,
 ) -> ApiResult<HttpResponse> {
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
     let body = body.into_inner();
-    if body.location_id.is_some() {
+    if let Some(text) = &body.location_id {
         let current = app::contacts::get(&app, &caller.requester, contact).await?;
-        if body.location()? != current.sub_account_id {
+        if text.trim().parse::<SubAccountId>().ok() != Some(current.sub_account_id) {
             return Err(invalid("locationId", "A contact cannot move to another location."));
         }
     }
-    let change = body.change(today(&app))?;
+    let change = body.fields.change()?;
     let updated = app::contacts::update(&app, &caller.requester, contact, change).await?;
     Ok(HttpResponse::Ok().json(ContactUpdated {
         succeded: true,
@@ -433,11 +474,12 @@ pub async fn delete(caller: Caller, app: web::Data<App>, path: web::Path<String>
 #[utoipa::path(
     post, path = "/v2/contacts/upsert", tag = "Contacts",
     description = "Scope: `contacts.write`. Updates the location's contact with this email (else this phone), or creates one. With duplicates allowed in the location and `createNewIfDuplicateAllowed`, always creates.",
-    request_body = ContactBody,
+    request_body = ContactUpsert,
     responses(
         (status = 200, body = ContactUpserted),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -445,13 +487,13 @@ pub async fn delete(caller: Caller, app: web::Data<App>, path: web::Path<String>
 pub async fn upsert(
     caller: Caller,
     app: web::Data<App>,
-    body: web::Json<ContactBody>,
+    body: wire::Json<ContactUpsert>,
 ) -> ApiResult<HttpResponse> {
     writes(&caller, &app)?;
     let body = body.into_inner();
-    let location = body.location()?;
-    let always_new = body.create_new_if_duplicate_allowed;
-    let change = body.change(today(&app))?;
+    let location = SubAccountId(body.location_id);
+    let always_new = body.create_new_if_duplicate_allowed.unwrap_or(false);
+    let change = body.fields.change()?;
     let (contact, new) = app::contacts::upsert(&app, &caller.requester, location, change, always_new).await?;
     let trace_id = Uuid::now_v7().to_string();
     tracing::info!(trace_id, new, "contact upserted");
@@ -463,7 +505,7 @@ pub async fn upsert(
     post, path = "/v2/contacts/{contactId}/tags", tag = "Contacts",
     description = "Scope: `contacts.write`. Adds tags (lower-cased) to a contact; answers with all its tags.",
     params(("contactId" = Uuid, Path, description = "The contact's id")),
-    request_body = Tags,
+    request_body = TagsBody,
     responses(
         (status = 201, body = Tags),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -477,7 +519,7 @@ pub async fn add_tags(
     caller: Caller,
     app: web::Data<App>,
     path: web::Path<String>,
-    body: web::Json<Tags>,
+    body: wire::Json<TagsBody>,
 ) -> ApiResult<HttpResponse> {
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
@@ -490,7 +532,7 @@ pub async fn add_tags(
     delete, path = "/v2/contacts/{contactId}/tags", tag = "Contacts",
     description = "Scope: `contacts.write`. Removes tags from a contact (the body names them); answers with the tags left.",
     params(("contactId" = Uuid, Path, description = "The contact's id")),
-    request_body = Tags,
+    request_body = TagsBody,
     responses(
         (status = 200, body = Tags),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -504,7 +546,7 @@ pub async fn remove_tags(
     caller: Caller,
     app: web::Data<App>,
     path: web::Path<String>,
-    body: web::Json<Tags>,
+    body: wire::Json<TagsBody>,
 ) -> ApiResult<HttpResponse> {
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
@@ -518,14 +560,16 @@ pub async fn remove_tags(
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     /// The location.
+    #[param(value_type = wire::RequiredUuid, inline)]
     location_id: Uuid,
     /// The page after this contact (the last of the page before).
+    #[param(schema_with = wire::nullable_uuid)]
     start_after_id: Option<Uuid>,
     /// The page of contacts added at or before this time (milliseconds since 1970).
-    #[param(minimum = 0)]
+    #[param(minimum = -210_866_803_200_000_i64, maximum = 8_210_266_876_799_999_i64)]
     start_after: Option<i64>,
     /// Text in the names, email, phone or company.
-    #[param(max_length = 75)]
+    #[param(schema_with = search_query)]
     query: Option<String>,
     /// How many to return (default 20, at most 100).
     #[param(minimum = 1, maximum = 100)]
@@ -581,11 +625,12 @@ pub async fn list(
     if !(1..=crate::domain::contacts::PAGE_MAX).contains(&limit) {
         return Err(invalid("limit", "Use 1 to 100."));
     }
-    let text = match query.query.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        Some(text) if text.chars().count() > crate::domain::contacts::QUERY_MAX => {
-            return Err(invalid("query", "At most 75 characters."));
-        }
-        Some(text) => Some(text.to_lowercase()),
+    let text = match query.query.as_deref().filter(|text| !text.trim().is_empty()) {
+        Some(text) => Some(
+            crate::domain::people::clean_text(text, "The query", crate::domain::contacts::QUERY_MAX)
+                .map_err(|message| invalid("query", message))?
+                .to_lowercase(),
+        ),
         None => None,
     };
     let location = SubAccountId(query.location_id);
@@ -593,6 +638,7 @@ pub async fn list(
         (Some(contact), _) => app::contacts::After::Contact(ContactId(contact)),
         (None, Some(millis)) => app::contacts::After::Time(
             DateTime::from_timestamp_millis(millis)
+                .filter(|_| (EARLIEST_MILLIS..=LATEST_MILLIS).contains(&millis))
                 .ok_or_else(|| invalid("startAfter", "Use milliseconds since 1970."))?,
         ),
         (None, None) => app::contacts::After::Start,
@@ -629,10 +675,13 @@ pub async fn list(
 #[serde(rename_all = "camelCase")]
 pub struct DuplicateQuery {
     /// The location.
+    #[param(value_type = wire::RequiredUuid, inline)]
     location_id: Uuid,
     /// An email.
+    #[param(schema_with = wire::email)]
     email: Option<String>,
     /// A phone number.
+    #[param(schema_with = wire::phone)]
     number: Option<String>,
 }
 
@@ -679,7 +728,10 @@ pub async fn duplicate(
         .transpose()
         .map_err(|m| invalid("number", m))?;
     if email.is_none() && phone.is_none() {
-        return Err(invalid("email", "Give an email or a number."));
+        // Nothing to look for: no contact it would duplicate.
+        reads(&caller, &app)?;
+        app::locations::location(&app, &caller.requester, SubAccountId(query.location_id)).await?;
+        return Ok(HttpResponse::Ok().json(MaybeContact { contact: None }));
     }
     let found =
         app::contacts::find_duplicate(&app, &caller.requester, SubAccountId(query.location_id), email, phone)
@@ -691,7 +743,7 @@ pub async fn duplicate(
 // Search
 
 /// A condition's operator.
-#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum OperatorName {
     /// Equal (tags: has the tag; a list: any of them).
@@ -711,7 +763,7 @@ pub enum OperatorName {
 }
 
 /// How a group joins its members.
-#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[derive(Deserialize, Clone, Copy)]
 pub enum GroupKind {
     /// All of them.
     #[serde(rename = "AND")]
@@ -722,37 +774,129 @@ pub enum GroupKind {
 }
 
 /// One condition: `{field, operator, value}`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct ConditionItem {
     /// A field by HighLevel's name: `firstNameLowerCase`, `email`, `tags`, `dateAdded`…
-    #[schema(max_length = 40)]
     field: String,
     /// How it compares.
     operator: OperatorName,
-    /// What it compares with: text, a list of texts, a boolean, a time (ISO 8601 or
-    /// milliseconds) or, for `range`, `{gte, gt, lte, lt}`.
-    #[schema(value_type = Option<Object>)]
+    /// What it compares with.
     value: Option<serde_json::Value>,
 }
 
 /// Conditions joined: `{group: "AND"|"OR", filters: […]}`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct GroupItem {
     /// AND or OR.
     group: GroupKind,
     /// Its members.
-    #[schema(no_recursion)]
     filters: Vec<FilterItem>,
 }
 
 /// A condition or a group of them.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 #[serde(untagged)]
 pub enum FilterItem {
     /// A group.
     Group(GroupItem),
     /// A condition.
     Condition(ConditionItem),
+}
+
+/// The earliest and latest times a search compares with, in milliseconds since 1970:
+/// PostgreSQL's first day (4713 BC) and the last chrono can hold.
+const EARLIEST_MILLIS: i64 = -210_866_803_200_000;
+const LATEST_MILLIS: i64 = 8_210_266_876_799_999;
+
+/// The schemas of search conditions, generated from the domain's fields and their kinds.
+mod filter_schema {
+    use serde_json::{Value, json};
+
+    use crate::domain::contacts::{FILTERS_PER_LIST, FieldKind, GROUP_DEPTH_MAX, SearchField, TEXT_MAX};
+
+    fn fields(kinds: &[FieldKind]) -> Value {
+        let names: Vec<&str> = SearchField::NAMES
+            .iter()
+            .filter(|(_, field)| kinds.contains(&field.kind()))
+            .map(|(name, _)| *name)
+            .collect();
+        json!({ "type": "string", "enum": names })
+    }
+
+    fn text(required: bool) -> Value {
+        json!({ "type": "string", "maxLength": TEXT_MAX, "pattern": super::wire::clean_text_pattern(required) })
+    }
+
+    fn texts() -> Value {
+        json!({ "anyOf": [text(false), { "type": "array", "items": text(false), "minItems": 1, "maxItems": 100 }] })
+    }
+
+    fn time() -> Value {
+        json!({ "anyOf": [
+            { "type": "string", "format": "date-time" },
+            { "type": "string", "format": "date" },
+            { "type": "integer", "minimum": super::EARLIEST_MILLIS, "maximum": super::LATEST_MILLIS },
+        ]})
+    }
+
+    fn condition(kinds: &[FieldKind], operators: &[&str], value: Option<Value>) -> Value {
+        let mut properties =
+            json!({ "field": fields(kinds), "operator": { "type": "string", "enum": operators } });
+        let mut required = vec!["field", "operator"];
+        if let Some(value) = value {
+            properties["value"] = value;
+            required.push("value");
+        }
+        json!({ "type": "object", "properties": properties, "required": required })
+    }
+
+    /// A condition or (above the deepest level) a group, at `depth` (1 at the top).
+    pub fn item(depth: usize) -> Value {
+        use FieldKind::{Flag, Id, Tags, Text, Time};
+        let all = [Text, Id, Tags, Flag, Time];
+        let mut branches = vec![
+            condition(&[Text, Id, Tags], &["eq", "not_eq"], Some(texts())),
+            condition(&[Text], &["contains", "not_contains"], Some(text(true))),
+            condition(&[Flag], &["eq", "not_eq"], Some(json!({ "type": "boolean" }))),
+            condition(&[Time], &["eq", "not_eq"], Some(time())),
+            condition(
+                &[Time],
+                &["range"],
+                Some(json!({
+                    "type": "object",
+                    "properties": { "gte": time(), "gt": time(), "lte": time(), "lt": time() },
+                    "anyOf": [{ "required": ["gte"] }, { "required": ["gt"] }, { "required": ["lte"] }, { "required": ["lt"] }],
+                })),
+            ),
+            condition(&all, &["exists", "not_exists"], None),
+        ];
+        if depth <= GROUP_DEPTH_MAX {
+            branches.push(json!({
+                "type": "object",
+                "properties": {
+                    "group": { "type": "string", "enum": ["AND", "OR"] },
+                    "filters": list(depth + 1),
+                },
+                "required": ["group", "filters"],
+            }));
+        }
+        json!({ "anyOf": branches })
+    }
+
+    /// A list of conditions at `depth`.
+    pub fn list(depth: usize) -> Value {
+        json!({ "type": "array", "items": item(depth), "maxItems": FILTERS_PER_LIST })
+    }
+}
+
+/// The `filters` of a search, as the document describes them (set into the document by
+/// `openapi::refine`, since annotations cannot carry a schema this precise).
+pub(super) fn filters_schema() -> serde_json::Value {
+    let mut list = filter_schema::list(1);
+    list["description"] = serde_json::json!(
+        "Conditions, all of which hold: `{field, operator, value}` or `{group: AND|OR, filters}` (groups nest 3 deep, 50 items per list)."
+    );
+    serde_json::json!({ "anyOf": [list, { "type": "null" }] })
 }
 
 /// A field search results may be sorted on.
@@ -801,24 +945,36 @@ pub struct SortItem {
 #[serde(rename_all = "camelCase")]
 pub struct SearchBody {
     /// The location.
+    #[schema(schema_with = wire::uuid)]
     location_id: Uuid,
-    /// The page, from 1 (default 1).
-    #[schema(minimum = 1)]
-    page: Option<i64>,
-    /// Contacts per page (default 20, at most 500; pages reach the first 10,000).
-    #[schema(minimum = 1, maximum = 500)]
-    page_limit: Option<i64>,
-    /// Conditions, all of which must hold (at most 50, groups nested 3 deep).
+    /// The page, from 1 (default 1); pages past the first 10,000 results are empty.
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 10000)]
+    page: Option<serde_json::Value>,
+    /// Contacts per page (default 20, at most 500).
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    page_limit: Option<serde_json::Value>,
+    /// Conditions (see `openapi::refine`).
+    #[schema(value_type = Option<Vec<Object>>)]
     filters: Option<Vec<FilterItem>>,
     /// Up to two sort keys (then newest first).
     #[schema(max_items = 2)]
     sort: Option<Vec<SortItem>>,
     /// Text in the names, email, phone or company.
-    #[schema(max_length = 75)]
+    #[schema(schema_with = search_query)]
     query: Option<String>,
     /// HighLevel's cursor; not supported here (page instead).
     #[schema(value_type = Option<Vec<Object>>, max_items = 0)]
     search_after: Option<Vec<serde_json::Value>>,
+}
+
+/// Free text of a search: at most 75 characters.
+fn search_query() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(crate::domain::contacts::QUERY_MAX))
+        .pattern(Some(wire::clean_text_pattern(false)))
+        .build()
 }
 
 /// `{"contacts": […], "total": n}`.
@@ -833,8 +989,10 @@ pub struct SearchResults {
 fn time_value(value: &serde_json::Value, field: &str) -> ApiResult<DateTime<Utc>> {
     let wrong = || invalid(field, "Use an ISO 8601 time, a date or milliseconds since 1970.");
     match value {
-        serde_json::Value::Number(number) => {
-            number.as_i64().and_then(DateTime::from_timestamp_millis).ok_or_else(wrong)
+        serde_json::Value::Number(_) => {
+            let millis =
+                wire::whole_number(Some(value), field, EARLIEST_MILLIS, LATEST_MILLIS)?.ok_or_else(wrong)?;
+            DateTime::from_timestamp_millis(millis).ok_or_else(wrong)
         }
         serde_json::Value::String(text) => DateTime::parse_from_rfc3339(text.trim())
             .map(|at| at.with_timezone(&Utc))
@@ -847,25 +1005,39 @@ fn time_value(value: &serde_json::Value, field: &str) -> ApiResult<DateTime<Utc>
     }
 }
 
+/// A text a condition compares with: no control or formatting characters (a NUL would
+/// not even reach the database), at most 255 characters.
+fn condition_text(text: &str, at: &str) -> ApiResult<String> {
+    if text.chars().count() > crate::domain::contacts::TEXT_MAX
+        || text.chars().any(|c| c.is_control() || crate::domain::people::is_format_char(c))
+    {
+        return Err(invalid(
+            at,
+            "Use text of at most 255 characters, without control or formatting characters.",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 fn operand(field: SearchField, value: Option<&serde_json::Value>, at: &str) -> ApiResult<Operand> {
     let value = value.ok_or_else(|| invalid(at, "This operator needs a value."))?;
-    let text = |text: &str| -> String {
-        match field {
-            SearchField::Phone => parse_phone(text).unwrap_or_else(|_| text.trim().to_owned()),
+    let text = |text: &str| -> ApiResult<String> {
+        let text = condition_text(text, at)?;
+        Ok(match field {
+            SearchField::Phone => parse_phone(&text).unwrap_or_else(|_| text.trim().to_owned()),
             _ => text.trim().to_lowercase(),
-        }
+        })
     };
     match (field.kind(), value) {
         (FieldKind::Flag, serde_json::Value::Bool(flag)) => Ok(Operand::Flag(*flag)),
-        (FieldKind::Flag, serde_json::Value::String(flag)) if matches!(flag.as_str(), "true" | "false") => {
-            Ok(Operand::Flag(flag == "true"))
-        }
         (FieldKind::Flag, _) => Err(invalid(at, "Use true or false.")),
         (FieldKind::Time, value) => time_value(value, at).map(Operand::Time),
-        (_, serde_json::Value::String(value)) => Ok(Operand::Text(text(value))),
+        (_, serde_json::Value::String(value)) => Ok(Operand::Text(text(value)?)),
         (_, serde_json::Value::Array(values)) if !values.is_empty() && values.len() <= 100 => values
             .iter()
-            .map(|value| value.as_str().map(text).ok_or_else(|| invalid(at, "Use text or a list of texts.")))
+            .map(|value| {
+                value.as_str().ok_or_else(|| invalid(at, "Use text or a list of texts.")).and_then(text)
+            })
             .collect::<ApiResult<Vec<_>>>()
             .map(Operand::Texts),
         _ => Err(invalid(at, "Use text or a list of 1 to 100 texts.")),
@@ -889,11 +1061,11 @@ fn filter(item: FilterItem, at: &str) -> ApiResult<Filter> {
             let value_at = format!("{at}.value");
             let value = condition.value.as_ref().filter(|value| !value.is_null());
             let contained = || -> ApiResult<String> {
-                value
+                let text = value
                     .and_then(|value| value.as_str())
-                    .map(|text| text.trim().to_lowercase())
-                    .filter(|text| !text.is_empty())
-                    .ok_or_else(|| invalid(&value_at, "Use a text."))
+                    .ok_or_else(|| invalid(&value_at, "Use a text."))?;
+                let text = condition_text(text, &value_at)?.trim().to_lowercase();
+                if text.is_empty() { Err(invalid(&value_at, "Use a text.")) } else { Ok(text) }
             };
             let operator = match condition.operator {
                 OperatorName::Eq => Operator::Eq(operand(field, value, &value_at)?),
@@ -909,7 +1081,6 @@ fn filter(item: FilterItem, at: &str) -> ApiResult<Filter> {
                     let bound = |name: &str| -> ApiResult<Option<DateTime<Utc>>> {
                         bounds
                             .get(name)
-                            .filter(|value| !value.is_null())
                             .map(|value| time_value(value, &format!("{value_at}.{name}")))
                             .transpose()
                     };
@@ -942,7 +1113,7 @@ fn filter(item: FilterItem, at: &str) -> ApiResult<Filter> {
 pub async fn search(
     caller: Caller,
     app: web::Data<App>,
-    body: web::Json<SearchBody>,
+    body: wire::Json<SearchBody>,
 ) -> ApiResult<HttpResponse> {
     reads(&caller, &app)?;
     let body = body.into_inner();
@@ -978,15 +1149,11 @@ pub async fn search(
             (field, direction)
         })
         .collect();
-    let search = Search::new(
-        SubAccountId(body.location_id),
-        filters,
-        body.query.as_deref(),
-        sort,
-        body.page.unwrap_or(1),
-        body.page_limit.unwrap_or(20),
-    )
-    .map_err(|(field, message)| invalid(field, message))?;
+    let page = wire::whole_number(body.page.as_ref(), "page", 1, 10_000)?.unwrap_or(1);
+    let page_limit = wire::whole_number(body.page_limit.as_ref(), "pageLimit", 1, 500)?.unwrap_or(20);
+    let search =
+        Search::new(SubAccountId(body.location_id), filters, body.query.as_deref(), sort, page, page_limit)
+            .map_err(|(field, message)| invalid(field, message))?;
     let (contacts, total) = app::contacts::search(&app, &caller.requester, search).await?;
     Ok(HttpResponse::Ok()
         .json(SearchResults { contacts: contacts.into_iter().map(ApiContact::from).collect(), total }))

@@ -37,6 +37,32 @@ pub struct Introspection {
     pub exp: Option<i64>,
     /// Always `Bearer`.
     pub token_type: Option<String>,
+    /// The agency.
+    pub company_id: Option<uuid::Uuid>,
+    /// The sub-account, for a sub-account's integration.
+    pub location_id: Option<uuid::Uuid>,
+}
+
+/// An OAuth error: `{"error": "invalid_client"}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_client` or `temporarily_unavailable`.
+    #[schema(pattern = "^(invalid_request|invalid_client|temporarily_unavailable)$")]
+    pub error: &'static str,
+}
+
+/// A body that is not a form: 400 `invalid_request`, as RFC 6749 answers.
+pub fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError;
+    tracing::debug!(%error, "introspection request without a form");
+    let mut answer = match error {
+        UrlencodedError::Overflow { .. } => HttpResponse::PayloadTooLarge(),
+        _ => HttpResponse::BadRequest(),
+    };
+    let response = answer
+        .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
+        .json(OAuthError { error: "invalid_request" });
+    actix_web::error::InternalError::from_response(error, response).into()
 }
 
 fn authenticated(req: &HttpRequest, app: &App) -> bool {
@@ -50,7 +76,13 @@ fn authenticated(req: &HttpRequest, app: &App) -> bool {
     post, path = "/oauth/introspect", tag = "OAuth",
     description = "RFC 7662 introspection for API gateways, authenticated with the resource-server secret (`Authorization: Bearer <RESOURCE_SERVER_SECRET>`).",
     request_body(content = IntrospectionForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = Introspection), (status = 401, description = "Wrong or missing resource-server secret")),
+    responses(
+        (status = 200, body = Introspection),
+        (status = 400, body = OAuthError, description = "Not a form"),
+        (status = 401, body = OAuthError, description = "Wrong or missing resource-server secret"),
+        (status = 413, body = OAuthError, description = "A body over 64 KiB"),
+        (status = 503, body = OAuthError, description = "The database is unreachable"),
+    ),
     security(("resource_server" = []))
 )]
 #[tracing::instrument(skip_all)]

@@ -91,18 +91,10 @@ pub struct LocationDeleted {
     pub message: String,
 }
 
-/// The body of `POST /locations/` and `PUT /locations/{locationId}`.
+/// A location's details in a write; absent fields stay as they are, `null` or blank clears.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase")]
-pub struct LocationBody {
-    /// The token's agency (required to create).
-    #[serde(default)]
-    #[schema(value_type = Option<Uuid>)]
-    company_id: Patch<String>,
-    /// 1–100 characters (required to create).
-    #[serde(default)]
-    #[schema(schema_with = wire::display_name)]
-    name: Patch<String>,
+pub struct LocationDetails {
     #[serde(default)]
     #[schema(schema_with = wire::phone)]
     phone: Patch<String>,
@@ -120,7 +112,7 @@ pub struct LocationBody {
     state: Patch<String>,
     /// ISO 3166 alpha-2 code, e.g. `US`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "^[A-Za-z]{2}$")]
+    #[schema(value_type = Option<String>, pattern = r"^$|^\s*[A-Za-z]{2}\s*$")]
     country: Patch<String>,
     #[serde(default)]
     #[schema(schema_with = wire::text)]
@@ -134,6 +126,36 @@ pub struct LocationBody {
     /// Settings; `allowDuplicateContact` only.
     #[serde(default)]
     settings: Option<SettingsBody>,
+}
+
+/// The body of `POST /locations/`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationCreate {
+    /// The token's agency.
+    #[schema(schema_with = wire::uuid)]
+    company_id: Uuid,
+    /// 1–100 characters.
+    #[schema(schema_with = wire::display_name)]
+    name: String,
+    /// The details.
+    #[serde(flatten)]
+    details: LocationDetails,
+}
+
+/// The body of `PUT /locations/{locationId}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationUpdate {
+    /// The token's agency (optional here).
+    #[schema(schema_with = wire::nullable_uuid)]
+    company_id: Option<Uuid>,
+    /// 1–100 characters.
+    #[schema(schema_with = wire::display_name)]
+    name: Option<String>,
+    /// The details.
+    #[serde(flatten)]
+    details: LocationDetails,
 }
 
 /// The settings a write may change.
@@ -154,30 +176,21 @@ fn parse_country(text: &str) -> Result<String, String> {
     }
 }
 
-impl LocationBody {
-    /// Checks `companyId` (when given, the token's agency) and parses the details.
-    fn change(self, caller: &Caller) -> ApiResult<(Option<AgencyId>, LocationChange)> {
-        let company = match self.company_id {
-            Patch::Value(text) => {
-                let company: AgencyId =
-                    text.parse().map_err(|_| invalid("companyId", "Use the agency's id."))?;
-                if company != caller.verified.caller.owner.agency_id {
-                    return Err(ApiError::COMPANY);
-                }
-                Some(company)
-            }
-            Patch::Null => return Err(invalid("companyId", "Use the agency's id.")),
-            Patch::Absent => None,
-        };
-        let name = match self.name {
-            Patch::Absent => None,
-            Patch::Null => return Err(invalid("name", "Name is required.")),
-            Patch::Value(text) => {
-                Some(DisplayName::parse(&text).map_err(|message| invalid("name", message))?)
-            }
-        };
-        let change = LocationChange {
-            name,
+/// Refuses another agency's id.
+fn check_company(caller: &Caller, company: Option<Uuid>) -> ApiResult<()> {
+    if company.is_some_and(|company| AgencyId(company) != caller.verified.caller.owner.agency_id) {
+        return Err(ApiError::COMPANY);
+    }
+    Ok(())
+}
+
+impl LocationDetails {
+    /// The change the details ask for, with `name` if given.
+    fn change(self, name: Option<String>) -> ApiResult<LocationChange> {
+        Ok(LocationChange {
+            name: name
+                .map(|name| DisplayName::parse(&name).map_err(|message| invalid("name", message)))
+                .transpose()?,
             phone: self.phone.parse("phone", parse_phone)?,
             email: self.email.parse("email", parse_email)?,
             address: self.address.parse("address", |text| parse_text(text, "Address"))?,
@@ -188,8 +201,7 @@ impl LocationBody {
             website: self.website.parse("website", |text| parse_text(text, "Website"))?,
             timezone: self.timezone.parse("timezone", parse_timezone)?,
             allow_duplicate_contact: self.settings.and_then(|settings| settings.allow_duplicate_contact),
-        };
-        Ok((company, change))
+        })
     }
 }
 
@@ -230,14 +242,16 @@ pub enum Order {
 #[serde(rename_all = "camelCase")]
 pub struct SearchQuery {
     /// The token's agency (optional; another agency's is refused).
+    #[param(schema_with = wire::nullable_uuid)]
     company_id: Option<Uuid>,
-    /// How many to skip (default 0).
-    #[param(minimum = 0)]
+    /// How many to skip (default 0, at most 1,000,000).
+    #[param(minimum = 0, maximum = 1_000_000)]
     skip: Option<u32>,
     /// How many to return (default 10, at most 100).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// By date added: `asc` (default) or `desc`.
+    #[param(inline)]
     order: Option<Order>,
     /// Only the location with this email.
     email: Option<String>,
@@ -271,6 +285,10 @@ pub async fn search(
     if !(1..=100).contains(&limit) {
         return Err(invalid("limit", "Use 1 to 100."));
     }
+    let skip = query.skip.unwrap_or(0);
+    if skip > wire::SKIP_MAX {
+        return Err(invalid("skip", "Use 0 to 1000000."));
+    }
     let email = query.email.map(|email| email.trim().to_lowercase());
     let mut visible: Vec<SubAccount> = app::locations::visible(&app, &caller.requester)
         .await?
@@ -281,12 +299,7 @@ pub async fn search(
     if matches!(query.order.unwrap_or_default(), Order::Desc) {
         visible.reverse();
     }
-    let page = visible
-        .into_iter()
-        .skip(query.skip.unwrap_or(0) as usize)
-        .take(limit as usize)
-        .map(Location::from)
-        .collect();
+    let page = visible.into_iter().skip(skip as usize).take(limit as usize).map(Location::from).collect();
     Ok(HttpResponse::Ok().json(LocationList { locations: page }))
 }
 
@@ -294,7 +307,7 @@ pub async fn search(
 #[utoipa::path(
     post, path = "/v2/locations/", tag = "Locations",
     description = "Scope: `locations.write` (agency tokens). A new sub-account of the token's agency. Also at `/v2/locations`.",
-    request_body = LocationBody,
+    request_body = LocationCreate,
     responses(
         (status = 200, body = Location),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -306,16 +319,15 @@ pub async fn search(
 pub async fn create(
     caller: Caller,
     app: web::Data<App>,
-    body: web::Json<LocationBody>,
+    body: wire::Json<LocationCreate>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&app, "locations.write")?;
     if !caller.verified.caller.is_agency_token() {
         return Err(ApiError::LOCATION);
     }
-    let (company, mut change) = body.into_inner().change(&caller)?;
-    if company.is_none() {
-        return Err(invalid("companyId", "This field is required."));
-    }
+    let body = body.into_inner();
+    check_company(&caller, Some(body.company_id))?;
+    let mut change = body.details.change(Some(body.name))?;
     let name = change.name.take().ok_or_else(|| invalid("name", "Name is required."))?;
     let created = app::locations::create(&app, &caller.requester, name, change).await?;
     Ok(HttpResponse::Ok().json(Location::from(created)))
@@ -324,9 +336,9 @@ pub async fn create(
 /// `PUT /v2/locations/{locationId}` (locations.write).
 #[utoipa::path(
     put, path = "/v2/locations/{locationId}", tag = "Locations",
-    description = "Scope: `locations.write`. Changes a sub-account within the token's reach: absent fields stay, `null` clears.",
+    description = "Scope: `locations.write`. Changes a sub-account within the token's reach: absent fields stay, `null` or blank clears.",
     params(("locationId" = Uuid, Path, description = "The sub-account's id")),
-    request_body = LocationBody,
+    request_body = LocationUpdate,
     responses(
         (status = 200, body = Location),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -340,12 +352,14 @@ pub async fn update(
     caller: Caller,
     app: web::Data<App>,
     path: web::Path<String>,
-    body: web::Json<LocationBody>,
+    body: wire::Json<LocationUpdate>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&app, "locations.write")?;
     let location: SubAccountId = id(&path)?;
     app::locations::location(&app, &caller.requester, location).await?;
-    let (_, change) = body.into_inner().change(&caller)?;
+    let body = body.into_inner();
+    check_company(&caller, body.company_id)?;
+    let change = body.details.change(body.name)?;
     let updated = app::locations::update(&app, &caller.requester, location, change).await?;
     Ok(HttpResponse::Ok().json(Location::from(updated)))
 }

@@ -60,16 +60,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use Method as M;
     cfg.route("/openapi.json", web::get().to(openapi::document))
         .service(
-            web::resource("/oauth/introspect").wrap(no_store()).route(web::post().to(introspect::introspect)),
+            web::resource("/oauth/introspect")
+                .wrap(no_store())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(crate::config::BODY_LIMIT)
+                        .error_handler(introspect::form_error),
+                )
+                .route(web::post().to(introspect::introspect)),
         )
         .service(
             web::scope("/v2")
                 .wrap(actix_web::middleware::from_fn(auth::rate_limit_headers))
                 .wrap(actix_web::middleware::from_fn(check_version))
                 .wrap(no_store())
-                .app_data(
-                    web::JsonConfig::default().limit(crate::config::BODY_LIMIT).error_handler(json_error),
-                )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NOT_FOUND.into()))
                 .service(resource(&["/health"], vec![(M::GET, web::get().to(tokens::health))]))
@@ -160,17 +164,6 @@ fn no_store() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new().add((actix_web::http::header::CACHE_CONTROL, "no-store"))
 }
 
-/// A JSON body that cannot be read: too large (413), else invalid (422).
-fn json_error(error: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError;
-    match error {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::TOO_LARGE.into()
-        }
-        other => ApiError::invalid(format!("The JSON body is invalid: {other}")).into(),
-    }
-}
-
 /// A query string that does not parse (`limit=abc`, `skip=-1`): 422 in the API's shape.
 fn query_error(error: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
     let reason = match &error {
@@ -227,6 +220,10 @@ impl ApiError {
 
     /// The person is, or would become, an admin.
     pub const ADMINS: Self = Self::fixed(StatusCode::FORBIDDEN, "The token cannot manage admins");
+
+    /// An agency role asked of a sub-account's token.
+    pub const AGENCY_ROLE: Self =
+        Self::fixed(StatusCode::FORBIDDEN, "The token of a location can only give account roles");
 
     /// A `companyId` other than the token's agency.
     pub const COMPANY: Self =
@@ -317,10 +314,17 @@ impl From<AppError> for ApiError {
                     TokenDenial::Scope(_) => Self::SCOPE,
                     TokenDenial::Location => Self::LOCATION,
                     TokenDenial::Admins => Self::ADMINS,
+                    TokenDenial::AgencyRole => Self::AGENCY_ROLE,
                 }
             }
             AppError::Forbidden => Self::LOCATION,
             AppError::Invalid { field, message } => Self::invalid(format!("{field}: {message}")),
+            AppError::Conflict { field, message } => Self {
+                status: StatusCode::CONFLICT,
+                message: Cow::Owned(format!("{field}: {message}")),
+                retry_after: None,
+                meta: None,
+            },
             AppError::Refused(message) => Self::invalid(message),
             AppError::Duplicate { message, existing, field } => Self {
                 status: StatusCode::BAD_REQUEST,

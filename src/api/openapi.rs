@@ -23,11 +23,40 @@ use super::{companies, contacts, introspect, locations, tokens, users};
         contacts::search, contacts::duplicate, contacts::add_tags, contacts::remove_tags,
         introspect::introspect,
     ),
-    modifiers(&Security)
+    modifiers(&Security, &VersionHeader)
 )]
 pub struct ApiDoc;
 
 struct Security;
+
+/// Every `/v2` operation takes HighLevel's optional `Version` header.
+struct VersionHeader;
+
+impl Modify for VersionHeader {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let version = ParameterBuilder::new()
+            .name("Version")
+            .parameter_in(ParameterIn::Header)
+            .required(utoipa::openapi::Required::False)
+            .description(Some("HighLevel's API version; any of theirs is accepted (400 otherwise)."))
+            .schema(Some(
+                ObjectBuilder::new().schema_type(Type::String).enum_values(Some(super::VERSIONS)).build(),
+            ))
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/v2/") {
+                continue;
+            }
+            for operation in
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten()
+            {
+                operation.parameters.get_or_insert_with(Vec::new).push(version.clone());
+            }
+        }
+    }
+}
 
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -53,8 +82,41 @@ impl Modify for Security {
     }
 }
 
+/// The document: what the annotations say, refined where JSON Schema says more than
+/// annotations can (each refinement built from the same rules the handlers apply).
+pub fn json() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        refine(&mut document);
+        document
+    })
+}
+
+/// The refinements: a search's conditions by field kind and operator; an `account` user
+/// has a location; a password is not one character repeated; counts that come as numbers
+/// or strings.
+fn refine(document: &mut serde_json::Value) {
+    let schemas = &mut document["components"]["schemas"];
+    schemas["SearchBody"]["properties"]["filters"] = contacts::filters_schema();
+    schemas["FilterByEmailBody"]["properties"]["skip"] = users::skip_schema();
+    schemas["FilterByEmailBody"]["properties"]["limit"] = users::limit_schema();
+    schemas["UserCreate"]["properties"]["password"]["not"] = serde_json::json!({ "pattern": r"^(.)\1*$" });
+    // An update without `type` keeps the person's level; the stored one decides (409).
+    for (name, levels) in
+        [("UserCreate", serde_json::json!(["agency"])), ("UserUpdate", serde_json::json!(["agency", null]))]
+    {
+        let account_has_a_location = serde_json::json!({ "anyOf": [
+            { "properties": { "type": { "enum": levels } } },
+            { "properties": { "locationIds": { "minItems": 1 } } },
+        ]});
+        let original = schemas[name].take();
+        schemas[name] = serde_json::json!({ "allOf": [original, account_has_a_location] });
+    }
+}
+
 /// Serves the document.
 #[tracing::instrument(skip_all)]
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(json())
 }

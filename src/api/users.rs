@@ -117,101 +117,137 @@ pub struct LocationUsers {
     pub users: Vec<ApiUser>,
 }
 
-/// The body of `POST /users/` and `PUT /users/{userId}`.
-#[derive(Deserialize, ToSchema, Default)]
+/// HighLevel's `type` of user.
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UserType {
+    /// Works at agency level.
+    Agency,
+    /// Works in locations.
+    Account,
+}
+
+/// HighLevel's `role` of user (a token never makes an admin).
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UserRoleName {
+    /// An admin (refused with 403 through a token).
+    Admin,
+    /// A plain user.
+    User,
+}
+
+fn role_of(kind: UserType, role: UserRoleName) -> Role {
+    match (kind, role) {
+        (UserType::Agency, UserRoleName::Admin) => Role::AgencyAdmin,
+        (UserType::Agency, UserRoleName::User) => Role::AgencyUser,
+        (UserType::Account, UserRoleName::Admin) => Role::AccountAdmin,
+        (UserType::Account, UserRoleName::User) => Role::AccountUser,
+    }
+}
+
+/// The body of `POST /users/`. An `account` user has at least one location.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct UserBody {
-    /// The token's agency (required to create).
-    #[schema(value_type = Option<Uuid>)]
-    company_id: Option<String>,
-    #[serde(default)]
-    #[schema(schema_with = wire::name_part)]
-    first_name: Patch<String>,
-    #[serde(default)]
-    #[schema(schema_with = wire::name_part)]
-    last_name: Patch<String>,
-    /// Their sign-in (required to create; cannot be changed).
-    #[schema(schema_with = wire::email)]
-    email: Option<String>,
-    /// An initial password of at least 12 characters (create only; without one they
-    /// cannot sign in until an operator sets one).
-    #[schema(min_length = 12, max_length = 256)]
+pub struct UserCreate {
+    /// The token's agency.
+    #[schema(schema_with = wire::uuid)]
+    company_id: Uuid,
+    #[schema(schema_with = wire::required_name_part)]
+    first_name: String,
+    #[schema(schema_with = wire::required_name_part)]
+    last_name: String,
+    /// Their sign-in.
+    #[schema(schema_with = wire::required_email)]
+    email: String,
+    /// An initial password (without one, they cannot sign in until an operator sets one).
+    #[schema(schema_with = password)]
     password: Option<String>,
     #[serde(default)]
     #[schema(schema_with = wire::phone)]
     phone: Patch<String>,
-    /// `agency` or `account` (required to create).
     #[serde(rename = "type")]
-    #[schema(pattern = "^(agency|account)$")]
-    kind: Option<String>,
-    /// `user` (a token never makes an admin).
-    #[schema(pattern = "^(admin|user)$")]
-    role: Option<String>,
-    /// Locations, for account-level people.
-    #[schema(value_type = Option<Vec<Uuid>>)]
-    location_ids: Option<Vec<String>>,
+    kind: UserType,
+    role: UserRoleName,
+    /// Their locations: none for an `agency` user, at least one for an `account` user.
+    #[schema(schema_with = wire::uuids)]
+    location_ids: Vec<Uuid>,
     /// HighLevel's permission flags are accepted and have no effect; this product's own
-    /// (`manageTeam`…) cannot be granted through a token.
+    /// (`manageTeam`…) cannot be granted through a token (403).
     #[schema(value_type = Option<Object>)]
     permissions: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-impl UserBody {
-    fn company(&self, caller: &Caller) -> ApiResult<Option<AgencyId>> {
-        let Some(text) = &self.company_id else { return Ok(None) };
-        let company: AgencyId = text.parse().map_err(|_| invalid("companyId", "Use the agency's id."))?;
-        if company != caller.verified.caller.owner.agency_id {
-            return Err(ApiError::COMPANY);
-        }
-        Ok(Some(company))
-    }
+/// The body of `PUT /users/{userId}`: absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserUpdate {
+    /// The token's agency (optional here).
+    #[schema(schema_with = wire::nullable_uuid)]
+    company_id: Option<Uuid>,
+    #[schema(schema_with = wire::required_name_part)]
+    first_name: Option<String>,
+    #[schema(schema_with = wire::required_name_part)]
+    last_name: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = wire::phone)]
+    phone: Patch<String>,
+    #[serde(rename = "type")]
+    kind: Option<UserType>,
+    role: Option<UserRoleName>,
+    /// Their locations (at least one for an `account` user).
+    #[schema(schema_with = wire::nullable_uuids)]
+    location_ids: Option<Vec<Uuid>>,
+    /// As on create.
+    #[schema(value_type = Option<Object>)]
+    permissions: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Cannot be changed: must be the current email if sent (not in HighLevel's rules
+    /// anymore either).
+    #[schema(ignore)]
+    email: Option<String>,
+    /// Cannot be changed through the API.
+    #[schema(ignore)]
+    password: Option<String>,
+}
 
-    /// The role `type` + `role` name, if they name one.
-    fn role(&self, current: Option<Role>) -> ApiResult<Option<Role>> {
-        let (kind, role) = match (&self.kind, &self.role, current) {
-            (None, None, _) => return Ok(None),
-            (kind, role, Some(current)) => {
-                let (current_kind, current_role) = current.highlevel();
-                (
-                    kind.clone().unwrap_or_else(|| current_kind.to_owned()),
-                    role.clone().unwrap_or_else(|| current_role.to_owned()),
-                )
-            }
-            (Some(kind), Some(role), None) => (kind.clone(), role.clone()),
-            (None, Some(_), None) => return Err(invalid("type", "This field is required.")),
-            (Some(_), None, None) => return Err(invalid("role", "This field is required.")),
-        };
-        if !matches!(kind.as_str(), "agency" | "account") {
-            return Err(invalid("type", "Use agency or account."));
-        }
-        Role::from_highlevel(&kind, &role).map(Some).ok_or_else(|| invalid("role", "Use admin or user."))
-    }
+/// A password: 12 to 256 characters with something besides spaces (not one character
+/// repeated, nor one of the most common passwords: `openapi::refine` adds the first).
+fn password() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .min_length(Some(crate::domain::people::NewPassword::MIN))
+        .max_length(Some(crate::domain::people::NewPassword::MAX))
+        .pattern(Some(r"\S"))
+        .description(Some("Not one character repeated, nor one of the most common passwords."))
+        .build()
+}
 
-    fn locations(&self) -> ApiResult<Option<Vec<SubAccountId>>> {
-        self.location_ids
-            .as_ref()
-            .map(|ids| {
-                ids.iter()
-                    .map(|text| text.parse().map_err(|_| invalid("locationIds", "Use locations' ids.")))
-                    .collect()
-            })
-            .transpose()
+/// Refuses another agency's id.
+fn check_company(caller: &Caller, company: Option<Uuid>) -> ApiResult<()> {
+    if company.is_some_and(|company| AgencyId(company) != caller.verified.caller.owner.agency_id) {
+        return Err(ApiError::COMPANY);
     }
+    Ok(())
+}
 
-    /// Refuses this product's permissions: nobody gains one through a token.
-    fn no_permission_granted(&self) -> ApiResult<()> {
-        const OURS: [&str; 5] = [
-            "manageAgencyIntegrations",
-            "manageSubAccountIntegrations",
-            "manageTeam",
-            "manageIntegrations",
-            "manageStaff",
-        ];
-        let grants = self.permissions.as_ref().is_some_and(|permissions| {
-            OURS.iter().any(|name| permissions.get(*name).is_some_and(|value| value.as_bool() != Some(false)))
-        });
-        if grants { Err(ApiError::PERMISSIONS) } else { Ok(()) }
-    }
+/// Refuses this product's permissions: nobody gains one through a token.
+fn no_permission_granted(permissions: Option<&serde_json::Map<String, serde_json::Value>>) -> ApiResult<()> {
+    const OURS: [&str; 5] = [
+        "manageAgencyIntegrations",
+        "manageSubAccountIntegrations",
+        "manageTeam",
+        "manageIntegrations",
+        "manageStaff",
+    ];
+    let grants = permissions.is_some_and(|permissions| {
+        OURS.iter().any(|name| permissions.get(*name).is_some_and(|value| value.as_bool() != Some(false)))
+    });
+    if grants { Err(ApiError::PERMISSIONS) } else { Ok(()) }
+}
+
+fn locations(ids: &[Uuid]) -> Vec<SubAccountId> {
+    ids.iter().copied().map(SubAccountId).collect()
 }
 
 /// `GET /v2/users/{userId}` (users.readonly).
@@ -240,6 +276,7 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
 #[serde(rename_all = "camelCase")]
 pub struct LocationQuery {
     /// Only the people of this location (agency people work in every location).
+    #[param(schema_with = wire::nullable_uuid)]
     location_id: Option<Uuid>,
 }
 
@@ -302,30 +339,34 @@ pub enum SortDirection {
 #[serde(rename_all = "camelCase")]
 pub struct SearchQuery {
     /// The token's agency (optional; another agency's is refused).
+    #[param(schema_with = wire::nullable_uuid)]
     company_id: Option<Uuid>,
     /// Text in the name, email or phone.
     #[param(max_length = 100)]
     query: Option<String>,
-    /// How many to skip (default 0).
-    #[param(minimum = 0)]
+    /// How many to skip (default 0, at most 1,000,000).
+    #[param(minimum = 0, maximum = 1_000_000)]
     skip: Option<u32>,
     /// How many to return (default 25, at most 100).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// Only the people who work in this location.
+    #[param(schema_with = wire::nullable_uuid)]
     location_id: Option<Uuid>,
     /// `agency` or `account`.
-    #[param(pattern = "^(agency|account)$")]
+    #[param(inline)]
     #[serde(rename = "type")]
-    kind: Option<String>,
+    kind: Option<UserType>,
     /// `admin` or `user`.
-    #[param(pattern = "^(admin|user)$")]
-    role: Option<String>,
+    #[param(inline)]
+    role: Option<UserRoleName>,
     /// Only these people: ids separated by commas.
     ids: Option<String>,
     /// The order (default: first then last name).
+    #[param(inline)]
     sort: Option<SortField>,
     /// `asc` (default) or `desc`.
+    #[param(inline)]
     sort_direction: Option<SortDirection>,
     /// HighLevel's calendar-sync filter; every person here qualifies.
     #[serde(rename = "enabled2waySync")]
@@ -361,18 +402,15 @@ pub async fn search(
     if query.company_id.is_some_and(|company| company != caller.verified.caller.owner.agency_id.0) {
         return Err(ApiError::COMPANY);
     }
-    let agency_level = match query.kind.as_deref() {
-        None => None,
-        Some("agency") => Some(true),
-        Some("account") => Some(false),
-        Some(_) => return Err(invalid("type", "Use agency or account.")),
-    };
-    let admin = match query.role.as_deref() {
-        None => None,
-        Some("admin") => Some(true),
-        Some("user") => Some(false),
-        Some(_) => return Err(invalid("role", "Use admin or user.")),
-    };
+    if query.query.as_ref().is_some_and(|text| text.chars().count() > 100) {
+        return Err(invalid("query", "At most 100 characters."));
+    }
+    let skip = query.skip.unwrap_or(0);
+    if skip > wire::SKIP_MAX {
+        return Err(invalid("skip", "Use 0 to 1000000."));
+    }
+    let agency_level = query.kind.map(|kind| kind == UserType::Agency);
+    let admin = query.role.map(|role| role == UserRoleName::Admin);
     let ids = query.ids.as_deref().map(|ids| {
         ids.split(',').filter(|id| !id.trim().is_empty()).filter_map(|id| id.trim().parse().ok()).collect()
     });
@@ -391,7 +429,7 @@ pub async fn search(
             Some(SortField::Email) => PeopleOrder::Email,
         },
         descending: matches!(query.sort_direction, Some(SortDirection::Desc)),
-        skip: query.skip.unwrap_or(0) as usize,
+        skip: skip as usize,
         limit: page_size(query.limit)?,
     };
     let (people, count) = app::people::search_by_token(&app, &caller.requester, search).await?;
@@ -403,30 +441,48 @@ pub async fn search(
 #[serde(rename_all = "camelCase")]
 pub struct FilterByEmailBody {
     /// The token's agency.
+    #[schema(schema_with = wire::uuid)]
     company_id: Uuid,
     /// Emails separated by commas.
-    #[schema(min_length = 3)]
+    #[schema(pattern = r"[^,\s]", max_length = 10000)]
     emails: String,
-    /// How many to skip (default 0), as a number or a string of digits.
-    #[schema(value_type = Option<String>, pattern = "^[0-9]+$")]
+    /// How many to skip (default 0, at most 1,000,000), as a number or a string of digits.
+    #[schema(value_type = Option<String>)]
     skip: Option<serde_json::Value>,
-    /// How many to return (default 25, at most 100).
-    #[schema(value_type = Option<String>, pattern = "^[0-9]+$")]
+    /// How many to return (default 25, at most 100), as a number or a string of digits.
+    #[schema(value_type = Option<String>)]
     limit: Option<serde_json::Value>,
 }
 
-fn count_in(value: Option<&serde_json::Value>, field: &str) -> ApiResult<Option<u32>> {
+/// A count in a body, as a number or a string of digits (HighLevel sends strings).
+pub(super) fn number_or_digits(min: i64, max: i64, pattern: &str) -> serde_json::Value {
+    serde_json::json!({ "anyOf": [
+        { "type": "integer", "minimum": min, "maximum": max },
+        { "type": "string", "pattern": pattern },
+        { "type": "null" },
+    ]})
+}
+
+/// `skip` of filter-by-email.
+pub(super) fn skip_schema() -> serde_json::Value {
+    number_or_digits(0, i64::from(wire::SKIP_MAX), "^(0|[1-9][0-9]{0,5}|1000000)$")
+}
+
+/// `limit` of filter-by-email.
+pub(super) fn limit_schema() -> serde_json::Value {
+    number_or_digits(1, 100, "^([1-9][0-9]?|100)$")
+}
+
+/// A count from a number or a string of digits, within `min..=max`.
+fn count_in(value: Option<&serde_json::Value>, field: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
     match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(number)) => number
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| invalid(field, "Use a whole number.")),
         Some(serde_json::Value::String(text)) => {
-            text.trim().parse().map(Some).map_err(|_| invalid(field, "Use a whole number."))
+            let number: i64 = text
+                .parse()
+                .map_err(|_| invalid(field, format!("Use a whole number from {min} to {max}.")))?;
+            wire::whole_number(Some(&serde_json::json!(number)), field, min, max)
         }
-        Some(_) => Err(invalid(field, "Use a whole number.")),
+        other => wire::whole_number(other, field, min, max),
     }
 }
 
@@ -446,7 +502,7 @@ fn count_in(value: Option<&serde_json::Value>, field: &str) -> ApiResult<Option<
 pub async fn filter_by_email(
     caller: Caller,
     app: web::Data<App>,
-    body: web::Json<FilterByEmailBody>,
+    body: wire::Json<FilterByEmailBody>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&app, "users.readonly")?;
     let body = body.into_inner();
@@ -462,10 +518,12 @@ pub async fn filter_by_email(
     if emails.is_empty() {
         return Err(invalid("emails", "Give at least one email."));
     }
+    let skip = count_in(body.skip.as_ref(), "skip", 0, i64::from(wire::SKIP_MAX))?.unwrap_or(0);
+    let limit = count_in(body.limit.as_ref(), "limit", 1, 100)?.unwrap_or(25);
     let search = PeopleSearch {
         emails: Some(emails),
-        skip: count_in(body.skip.as_ref(), "skip")?.unwrap_or(0) as usize,
-        limit: page_size(count_in(body.limit.as_ref(), "limit")?)?,
+        skip: usize::try_from(skip).unwrap_or(0),
+        limit: usize::try_from(limit).unwrap_or(25),
         ..PeopleSearch::default()
     };
     let (people, count) = app::people::search_by_token(&app, &caller.requester, search).await?;
@@ -476,11 +534,12 @@ pub async fn filter_by_email(
 #[utoipa::path(
     post, path = "/v2/users/", tag = "Users",
     description = "Scope: `users.write`. A new person without any permission, never an admin; a sub-account's token adds account users of its sub-account only. Also at `/v2/users`.",
-    request_body = UserBody,
+    request_body = UserCreate,
     responses(
         (status = 201, body = ApiUser),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -488,24 +547,26 @@ pub async fn filter_by_email(
 pub async fn create(
     caller: Caller,
     app: web::Data<App>,
-    body: web::Json<UserBody>,
+    body: wire::Json<UserCreate>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&app, "users.write")?;
     let body = body.into_inner();
-    if body.company(&caller)?.is_none() {
-        return Err(invalid("companyId", "This field is required."));
+    check_company(&caller, Some(body.company_id))?;
+    no_permission_granted(body.permissions.as_ref())?;
+    let role = role_of(body.kind, body.role);
+    caller.verified.caller.may_write_person(None, role).map_err(crate::app::AppError::from)?;
+    if !role.is_agency_level() && body.location_ids.is_empty() {
+        return Err(invalid("locationIds", "An account role needs at least one location."));
     }
-    body.no_permission_granted()?;
-    let role = body.role(None)?.ok_or_else(|| invalid("type", "This field is required."))?;
-    let text = |patch: &Patch<String>| match patch {
-        Patch::Value(text) => text.clone(),
-        Patch::Absent | Patch::Null => String::new(),
-    };
-    let name = PersonName::parse(&text(&body.first_name), &text(&body.last_name))
+    let name = PersonName::parse(&body.first_name, &body.last_name)
         .map_err(|(field, message)| invalid(field, message))?;
-    let email =
-        Email::parse(body.email.as_deref().unwrap_or("")).map_err(|message| invalid("email", message))?;
-    let phone = match body.phone.clone().parse("phone", parse_phone)? {
+    for (field, part) in [("firstName", &body.first_name), ("lastName", &body.last_name)] {
+        if part.trim().is_empty() {
+            return Err(invalid(field, "This field is required."));
+        }
+    }
+    let email = Email::parse(&body.email).map_err(|message| invalid("email", message))?;
+    let phone = match body.phone.parse("phone", parse_phone)? {
         crate::domain::contacts::Change::Set(phone) => Some(phone),
         _ => None,
     };
@@ -514,7 +575,7 @@ pub async fn create(
         phone,
         email,
         role,
-        location_ids: body.locations()?,
+        location_ids: Some(locations(&body.location_ids)),
         password: body
             .password
             .map(|password| NewPassword::parse(password).map_err(|message| invalid("password", message)))
@@ -528,14 +589,14 @@ pub async fn create(
 /// starts without permissions.
 #[utoipa::path(
     put, path = "/v2/users/{userId}", tag = "Users",
-    description = "Scope: `users.write`. Name, phone, role and locations of a person within reach (never an admin); absent fields stay; the agency keeps a team manager.",
+    description = "Scope: `users.write`. Name, phone, role and locations of a person within reach (never an admin); absent fields stay; the agency keeps a team manager. An email, if sent, must be the current one; a password cannot be sent.",
     params(("userId" = Uuid, Path, description = "The user's id")),
-    request_body = UserBody,
+    request_body = UserUpdate,
     responses(
         (status = 200, body = ApiUser),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -544,31 +605,53 @@ pub async fn update(
     caller: Caller,
     app: web::Data<App>,
     path: web::Path<String>,
-    body: web::Json<UserBody>,
+    body: wire::Json<UserUpdate>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&app, "users.write")?;
     let user: UserId = id(&path)?;
     let member = app::people::reachable_by_token(&app, &caller.requester, user).await?;
+    // Who may be touched at all comes before what the body says.
+    caller
+        .verified
+        .caller
+        .may_write_person(Some(member.user.role), member.user.role)
+        .map_err(crate::app::AppError::from)?;
     let body = body.into_inner();
-    body.company(&caller)?;
-    body.no_permission_granted()?;
+    check_company(&caller, body.company_id)?;
+    no_permission_granted(body.permissions.as_ref())?;
     if body.email.as_deref().is_some_and(|email| email.trim().to_lowercase() != member.user.email) {
-        return Err(invalid("email", "An email cannot be changed through the API."));
+        return Err(ApiError::from(crate::app::AppError::conflict(
+            "email",
+            "An email cannot be changed through the API.",
+        )));
     }
     if body.password.is_some() {
         return Err(invalid("password", "A password cannot be changed through the API."));
     }
-    let part = |patch: &Patch<String>| match patch {
-        Patch::Absent => None,
-        Patch::Null => Some(String::new()),
-        Patch::Value(text) => Some(text.clone()),
+    for (field, part) in [("firstName", &body.first_name), ("lastName", &body.last_name)] {
+        if part.as_ref().is_some_and(|part| part.trim().is_empty()) {
+            return Err(invalid(field, "This field is required."));
+        }
+    }
+    let (current_kind, current_role) = match member.user.role.highlevel() {
+        ("agency", "admin") => (UserType::Agency, UserRoleName::Admin),
+        ("agency", _) => (UserType::Agency, UserRoleName::User),
+        (_, "admin") => (UserType::Account, UserRoleName::Admin),
+        _ => (UserType::Account, UserRoleName::User),
     };
+    let role = (body.kind.is_some() || body.role.is_some())
+        .then(|| role_of(body.kind.unwrap_or(current_kind), body.role.unwrap_or(current_role)));
+    if role.is_some_and(|role| !role.is_agency_level())
+        && body.location_ids.as_ref().is_some_and(Vec::is_empty)
+    {
+        return Err(invalid("locationIds", "An account role needs at least one location."));
+    }
     let change = ApiChange {
-        first_name: part(&body.first_name),
-        last_name: part(&body.last_name),
-        phone: body.phone.clone().parse("phone", parse_phone)?,
-        role: body.role(Some(member.user.role))?,
-        location_ids: body.locations()?,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        phone: body.phone.parse("phone", parse_phone)?,
+        role,
+        location_ids: body.location_ids.as_deref().map(locations),
     };
     let updated = app::people::update_by_token(&app, &caller.requester, user, change).await?;
     Ok(HttpResponse::Ok().json(ApiUser::from(updated)))

@@ -5,11 +5,70 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{RefOr, Schema};
 
 use super::ApiError;
 use crate::domain::contacts::{Change, NAME_MAX, TAG_MAX, TAGS_MAX, TEXT_MAX};
+
+/// A JSON body, read as `application/json` (at most [`crate::config::BODY_LIMIT`]); a
+/// body that does not fit its type is refused with 422 naming where:
+/// `locationId: This field is required.`, or `The JSON body is invalid: type: unknown
+/// variant …`.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        use actix_web::HttpMessage as _;
+        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+            mime.type_() == actix_web::mime::APPLICATION
+                && (mime.subtype() == actix_web::mime::JSON || mime.suffix() == Some(actix_web::mime::JSON))
+        });
+        let body = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await.map_err(|_| ApiError::TOO_LARGE)?;
+            if body.len() > crate::config::BODY_LIMIT {
+                return Err(ApiError::TOO_LARGE.into());
+            }
+            if !is_json {
+                return Err(
+                    ApiError::invalid("The JSON body is invalid: send it as application/json.").into()
+                );
+            }
+            let deserializer = &mut serde_json::Deserializer::from_slice(&body);
+            serde_path_to_error::deserialize(deserializer)
+                .map(Json)
+                .map_err(|error| json_error(&error).into())
+        })
+    }
+}
+
+/// What to say of a body that does not fit: the field path, and serde's reason without
+/// its line and column.
+fn json_error(error: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.inner();
+    let reason = inner.to_string();
+    let reason = reason.split(" at line ").next().unwrap_or(&reason).to_owned();
+    if let Some(field) = reason.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+        let at = if path == "." { field.to_owned() } else { format!("{path}.{field}") };
+        return invalid(&at, "This field is required.");
+    }
+    if inner.is_data() && path != "." {
+        return ApiError::invalid(format!("The JSON body is invalid: {path}: {reason}"));
+    }
+    ApiError::invalid(format!("The JSON body is invalid: {reason}"))
+}
 
 /// A field of a write: absent (left as it is), `null` or `""` (cleared), or a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,7 +96,8 @@ impl<T> Patch<T> {
 }
 
 impl Patch<String> {
-    /// The change it asks for, the value parsed; `""` clears like `null`.
+    /// The change it asks for, the value parsed; `""` clears like `null` (spaces alone are
+    /// parsed, and refused where a value must say something).
     pub fn parse<T>(
         self,
         field: &'static str,
@@ -46,7 +106,7 @@ impl Patch<String> {
         match self {
             Self::Absent => Ok(Change::Keep),
             Self::Null => Ok(Change::Clear),
-            Self::Value(text) if text.trim().is_empty() => Ok(Change::Clear),
+            Self::Value(text) if text.is_empty() => Ok(Change::Clear),
             Self::Value(text) => parse(&text).map(Change::Set).map_err(|message| invalid(field, message)),
         }
     }
@@ -96,7 +156,45 @@ pub struct AcknowledgedWithMessage {
 }
 
 // ---------------------------------------------------------------------------------------
-// Schemas of constrained values (used with `#[schema(schema_with = …)]`).
+// Schemas of constrained values (used with `#[schema(schema_with = …)]`), built from the
+// domain's own rules so that the document and the checks say the same.
+
+/// How many rows a list may skip.
+pub const SKIP_MAX: u32 = 1_000_000;
+
+/// A character class of `ranges` for a regular expression.
+fn class(ranges: &[(char, char)]) -> String {
+    ranges
+        .iter()
+        .map(|(first, last)| if first == last { first.to_string() } else { format!("{first}-{last}") })
+        .collect()
+}
+
+/// The pattern of text `domain::people::clean_text` accepts: not blank, no control
+/// character, no invisible formatting character, no more than two accents stacked on a
+/// letter; unless `required`, also `""` (which clears an optional field).
+pub fn clean_text_pattern(required: bool) -> String {
+    use crate::domain::people::{DIACRITICS, FORMAT_CHARS, MAX_STACKED_MARKS};
+    let forbidden = format!(r"\x00-\x1F\x7F-\x9F{}", class(FORMAT_CHARS));
+    let stacked = format!("(?!.*[{}]{{{}}})", class(DIACRITICS), MAX_STACKED_MARKS + 1);
+    let text = format!(r"^(?=.*\S){stacked}[^{forbidden}]*$");
+    if required { text } else { format!("^$|{text}") }
+}
+
+/// The pattern of an email `domain::people::Email` accepts (blank allowed when optional).
+pub fn email_pattern(required: bool) -> String {
+    use crate::domain::people::FORMAT_CHARS;
+    let plain = format!(r"[^\s@\x00-\x1F\x7F-\x9F{}]", class(FORMAT_CHARS));
+    let no_dot = format!(r"[^\s@.\x00-\x1F\x7F-\x9F{}]", class(FORMAT_CHARS));
+    let address = format!(r"{plain}+@{no_dot}{plain}*\.{plain}*{no_dot}");
+    if required { format!(r"^\s*{address}\s*$") } else { format!(r"^$|^\s*{address}\s*$") }
+}
+
+/// The pattern of a phone `domain::contacts::parse_phone` accepts (or blank).
+pub const PHONE_PATTERN: &str = r"^$|^\s*\+?[ ().-]*([0-9][ ().-]*){7,15}\s*$";
+
+/// The pattern of a time zone `domain::contacts::parse_timezone` accepts (or blank).
+pub const TIMEZONE_PATTERN: &str = r"^$|^\s*[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*\s*$";
 
 fn string(min: Option<usize>, max: Option<usize>, nullable: bool) -> ObjectBuilder {
     let kind = if nullable {
@@ -107,58 +205,150 @@ fn string(min: Option<usize>, max: Option<usize>, nullable: bool) -> ObjectBuild
     ObjectBuilder::new().schema_type(kind).min_length(min).max_length(max)
 }
 
-/// A required display name: 1–100 characters.
+/// A display name, required and not blank: at most 100 characters.
 pub fn display_name() -> ObjectBuilder {
     string(Some(1), Some(crate::domain::people::DisplayName::MAX), false)
+        .pattern(Some(clean_text_pattern(true)))
 }
 
-/// An optional name part: up to 100 characters.
+/// A required name part (a user's first or last name): not blank, at most 100 characters.
+pub fn required_name_part() -> ObjectBuilder {
+    string(Some(1), Some(NAME_MAX), false).pattern(Some(clean_text_pattern(true)))
+}
+
+/// An optional name part: at most 100 characters; `null` or blank clears it.
 pub fn name_part() -> ObjectBuilder {
-    string(None, Some(NAME_MAX), true)
+    string(None, Some(NAME_MAX), true).pattern(Some(clean_text_pattern(false)))
 }
 
-/// An optional free text: up to 255 characters.
+/// An optional free text: at most 255 characters; `null` or blank clears it.
 pub fn text() -> ObjectBuilder {
-    string(None, Some(TEXT_MAX), true)
+    string(None, Some(TEXT_MAX), true).pattern(Some(clean_text_pattern(false)))
 }
 
-/// An optional email.
+/// An optional email; `null` or blank clears it.
 pub fn email() -> ObjectBuilder {
-    string(None, Some(TEXT_MAX), true).format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+    string(None, Some(crate::domain::people::Email::MAX), true).pattern(Some(email_pattern(false)))
 }
 
 /// A required email.
 pub fn required_email() -> ObjectBuilder {
-    string(Some(3), Some(TEXT_MAX), false).format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+    string(Some(3), Some(crate::domain::people::Email::MAX), false).pattern(Some(email_pattern(true)))
 }
 
-/// An optional phone: digits with an optional leading `+` (separators allowed).
+/// An optional phone: digits with an optional leading `+` (spaces, dots, dashes and
+/// parentheses allowed), 7 to 15 digits; `null` or blank clears it.
 pub fn phone() -> ObjectBuilder {
-    string(None, Some(32), true).pattern(Some(r"^\+?[0-9 ().-]*$"))
+    string(None, Some(crate::domain::contacts::PHONE_MAX), true).pattern(Some(PHONE_PATTERN))
 }
 
-/// An optional IANA time zone.
+/// An optional IANA time zone; `null` or blank clears it.
 pub fn timezone() -> ObjectBuilder {
-    string(None, Some(64), true).pattern(Some(r"^([A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*)?$"))
+    string(None, Some(crate::domain::contacts::TIMEZONE_MAX), true).pattern(Some(TIMEZONE_PATTERN))
 }
 
-/// An optional id.
+/// An optional date of birth; `null` or blank clears it.
+pub fn date_of_birth() -> ObjectBuilder {
+    let pattern = format!("^$|{}", crate::domain::contacts::DATE_OF_BIRTH_PATTERN);
+    string(None, Some(crate::domain::contacts::DATE_OF_BIRTH_MAX), true).pattern(Some(pattern))
+}
+
+/// An id in its usual form.
+pub const UUID_PATTERN: &str =
+    "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+
+/// An optional id to set; `null` or `""` clears it.
 pub fn optional_uuid() -> ObjectBuilder {
-    string(None, None, true).format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+    string(None, Some(36), true).pattern(Some(format!("^$|{UUID_PATTERN}")))
 }
 
-/// A list of tags: each 1–64 characters, at most 100.
+/// A required id (a pattern rather than a format, which every generator honours).
+pub fn uuid() -> ObjectBuilder {
+    string(Some(36), Some(36), false).pattern(Some(UUID_PATTERN))
+}
+
+/// The schema of a required id in a query string, as a type: utoipa marks a parameter
+/// required from its type, and ignores `required` beside `schema_with`.
+pub struct RequiredUuid;
+
+impl utoipa::PartialSchema for RequiredUuid {
+    fn schema() -> RefOr<Schema> {
+        RefOr::T(Schema::Object(uuid().build()))
+    }
+}
+
+impl ToSchema for RequiredUuid {}
+
+/// An optional id, `null` allowed.
+pub fn nullable_uuid() -> ObjectBuilder {
+    string(Some(36), Some(36), true).pattern(Some(UUID_PATTERN))
+}
+
+/// A value that must be absent or `null` (a field this server does not keep).
+pub fn only_null() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::Type(Type::Null))
+}
+
+/// One tag: not blank, at most 64 characters.
+pub fn tag() -> ObjectBuilder {
+    string(Some(1), Some(TAG_MAX), false).pattern(Some(clean_text_pattern(true)))
+}
+
+/// A list of tags (`null` clears them): at most 100.
 pub fn tags() -> utoipa::openapi::schema::ArrayBuilder {
     utoipa::openapi::schema::ArrayBuilder::new()
-        .items(RefOr::T(Schema::Object(string(Some(1), Some(TAG_MAX), false).build())))
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(RefOr::T(Schema::Object(tag().build())))
         .max_items(Some(TAGS_MAX))
+}
+
+/// A list of 1 to 100 tags to add or remove.
+pub fn some_tags() -> utoipa::openapi::schema::ArrayBuilder {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(RefOr::T(Schema::Object(tag().build())))
+        .min_items(Some(1))
+        .max_items(Some(TAGS_MAX))
+}
+
+/// A list of tags as an answer.
+pub fn tag_list() -> utoipa::openapi::schema::ArrayBuilder {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(RefOr::T(Schema::Object(string(None, None, false).build())))
 }
 
 /// A list of ids.
 pub fn uuids() -> utoipa::openapi::schema::ArrayBuilder {
-    utoipa::openapi::schema::ArrayBuilder::new().items(RefOr::T(Schema::Object(
-        string(None, None, false).format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))).build(),
-    )))
+    utoipa::openapi::schema::ArrayBuilder::new().items(RefOr::T(Schema::Object(uuid().build())))
+}
+
+/// A list of ids, or `null`.
+pub fn nullable_uuids() -> utoipa::openapi::schema::ArrayBuilder {
+    uuids().schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+}
+
+/// A whole number from a JSON body within `min..=max`: an integer, or a number without a
+/// fraction (`1.0`, which JSON Schema counts as an integer).
+pub fn whole_number(
+    value: Option<&serde_json::Value>,
+    field: &str,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, ApiError> {
+    let wrong = || invalid(field, format!("Use a whole number from {min} to {max}."));
+    let number = match value {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(number)) => number
+            .as_i64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|float| float.fract() == 0.0 && float.abs() < 1e15)
+                    .map(|float| float as i64)
+            })
+            .ok_or_else(wrong)?,
+        Some(_) => return Err(wrong()),
+    };
+    if (min..=max).contains(&number) { Ok(Some(number)) } else { Err(wrong()) }
 }
 
 #[cfg(test)]
@@ -178,7 +368,12 @@ mod tests {
         assert_eq!(read(r#"{"city":null}"#), Patch::Null);
         assert_eq!(read(r#"{"city":"Paris"}"#), Patch::Value("Paris".to_owned()));
         let parse = |patch: Patch<String>| patch.parse("city", |text| Ok::<_, String>(text.to_owned()));
-        assert_eq!(parse(Patch::Value(" ".into())).ok(), Some(Change::Clear), "blank clears");
+        assert_eq!(parse(Patch::Value("".into())).ok(), Some(Change::Clear), "empty clears");
+        assert_eq!(
+            parse(Patch::Value(" ".into())).ok(),
+            Some(Change::Set(" ".to_owned())),
+            "spaces are parsed"
+        );
         assert_eq!(parse(Patch::Absent).ok(), Some(Change::Keep));
     }
 }

@@ -39,15 +39,7 @@ async fn check_assignee(app: &App, location: &SubAccount, assignee: Option<UserI
     if works_here {
         Ok(())
     } else {
-        Err(AppError::invalid("assignedTo", "Assign the contact to someone who works in this location."))
-    }
-}
-
-fn identified(fields: &ContactFields) -> AppResult<()> {
-    if fields.identifies_someone() {
-        Ok(())
-    } else {
-        Err(AppError::invalid("firstName", "Give the contact a name, an email or a phone."))
+        Err(AppError::conflict("assignedTo", "Assign the contact to someone who works in this location."))
     }
 }
 
@@ -111,7 +103,6 @@ pub async fn create(
 ) -> AppResult<Contact> {
     let sub = reachable_location(app, by, location).await?;
     let (fields, tags) = change.applied(ContactFields::default(), Vec::new());
-    identified(&fields)?;
     check_assignee(app, &sub, fields.assigned_to).await?;
     let now = app.clock.now();
     let event = by.event(AuditAction::ApiContactCreate, sub.agency_id, Some(sub.id), now);
@@ -154,7 +145,6 @@ fn apply(
     now: DateTime<Utc>,
 ) -> AppResult<Contact> {
     let (fields, tags) = change.applied(before.fields.clone(), before.tags.clone());
-    identified(&fields)?;
     let contact_changes_identity = fields.email != before.fields.email || fields.phone != before.fields.phone;
     if !sub.allow_duplicate_contact
         && contact_changes_identity
@@ -212,12 +202,6 @@ pub async fn upsert(
 ) -> AppResult<(Contact, bool)> {
     let sub = reachable_location(app, by, location).await?;
     let (fields, tags) = change.clone().applied(ContactFields::default(), Vec::new());
-    if fields.email.is_none() && fields.phone.is_none() {
-        return Err(AppError::invalid(
-            "email",
-            "An upsert finds the contact by its email or phone: give one.",
-        ));
-    }
     if let crate::domain::contacts::Change::Set(assignee) = change.assigned_to {
         check_assignee(app, &sub, Some(assignee)).await?;
     }
@@ -225,7 +209,8 @@ pub async fn upsert(
     app.write(move |conn| {
         let sub = db::agencies::lock_sub_account(conn, location)?;
         let always_new = sub.allow_duplicate_contact && create_new_if_duplicate_allowed;
-        let existing = if always_new {
+        // Without an email or a phone there is nothing to find: a new contact.
+        let existing = if always_new || (fields.email.is_none() && fields.phone.is_none()) {
             None
         } else {
             db::contacts::duplicate(conn, location, fields.email.as_deref(), fields.phone.as_deref(), None)?

@@ -27,6 +27,15 @@ pub enum AppError {
     /// A rule of the product refused the change (the message says which); nothing changed.
     #[error("{0}")]
     Refused(String),
+    /// The input is valid but conflicts with what is stored (an email taken, an
+    /// assignee who does not work there…); nothing changed.
+    #[error("{field}: {message}")]
+    Conflict {
+        /// The field.
+        field: &'static str,
+        /// What to tell.
+        message: String,
+    },
     /// The change would make a duplicate of `existing` (by `field`) where duplicates are
     /// not allowed; nothing changed.
     #[error("{message}")]
@@ -92,5 +101,12 @@ impl From<TokenDenial> for AppError {
 impl From<crate::domain::rotation::Refusal> for AppError {
     fn from(refusal: crate::domain::rotation::Refusal) -> Self {
         Self::Refused(refusal.to_string())
+    }
+}
+
+impl AppError {
+    /// A conflict with stored data, about `field`.
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { field, message: message.into() }
     }
 }

@@ -101,8 +101,8 @@ pub async fn update(
     .await
 }
 
-/// Deletes a sub-account within the token's reach, with its memberships and its
-/// integrations (whose tokens stop working).
+/// Deletes a sub-account within the token's reach, with its memberships, its contacts,
+/// its integrations (whose tokens stop working) and the people who worked only there.
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn delete(app: &App, by: &Requester, id: SubAccountId) -> AppResult<()> {
     let found = location(app, by, id).await?;
@@ -112,7 +112,11 @@ pub async fn delete(app: &App, by: &Requester, id: SubAccountId) -> AppResult<()
         ..by.event(AuditAction::ApiLocationDelete, found.agency_id, None, app.clock.now())
     };
     app.write(move |conn| {
+        // People who worked only there belong nowhere once it goes: they go too.
+        let stranded = db::users::only_in(conn, id)?;
         db::agencies::delete_sub_account(conn, id)?;
+        let removed = db::users::delete_all(conn, &stranded)?;
+        let event = NewEvent { details: serde_json::json!({ "people_removed": removed }), ..event };
         db::audit::record(conn, &event)?;
         Ok(())
     })

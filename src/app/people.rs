@@ -186,7 +186,7 @@ pub(super) fn insert(
     match db::users::create(conn, person, hash, now) {
         Ok(user) => Ok(user),
         Err(CreateUserError::EmailTaken) => {
-            Err(AppError::invalid("email", "A user with this email already exists."))
+            Err(AppError::conflict("email", "A user with this email already exists."))
         }
         Err(CreateUserError::ForeignSubAccount(_)) => Err(AppError::Token(TokenDenial::Location)),
         Err(CreateUserError::Database(error)) => Err(error.into()),
@@ -476,10 +476,13 @@ pub async fn reachable_by_token(app: &App, by: &Requester, id: UserId) -> AppRes
     }
 }
 
-fn placed(placement: Placement) -> AppError {
+/// Why a person cannot be placed as asked; `on_update` when their current state is why
+/// (a conflict), else the request itself (invalid).
+fn placed(placement: Placement, on_update: bool) -> AppError {
     match placement {
-        Placement::AgencyRoleFromSubAccount => {
-            AppError::invalid("role", "A sub-account's token can only give account roles.")
+        Placement::AgencyRoleFromSubAccount => TokenDenial::AgencyRole.into(),
+        Placement::NoLocation if on_update => {
+            AppError::conflict("locationIds", "An account role needs at least one location.")
         }
         Placement::NoLocation => {
             AppError::invalid("locationIds", "An account role needs at least one location.")
@@ -520,8 +523,9 @@ pub async fn create_by_token(app: &App, by: &Requester, newcomer: ApiNewcomer) -
     let caller = by.caller()?.clone();
     caller.may_write_person(None, newcomer.role)?;
     let subs = agency_sub_account_ids(app, caller.owner.agency_id).await?;
-    let sub_accounts =
-        caller.placement(newcomer.role, newcomer.location_ids.as_deref(), &[], &subs).map_err(placed)?;
+    let sub_accounts = caller
+        .placement(newcomer.role, newcomer.location_ids.as_deref(), &[], &subs)
+        .map_err(|placement| placed(placement, false))?;
     let hash = match newcomer.password {
         Some(password) => Some(app.passwords.hash(password).await?),
         None => None,
@@ -578,7 +582,7 @@ pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiC
     let subs = agency_sub_account_ids(app, caller.owner.agency_id).await?;
     let sub_accounts = caller
         .placement(role, change.location_ids.as_deref(), &member.sub_accounts, &subs)
-        .map_err(placed)?;
+        .map_err(|placement| placed(placement, true))?;
     let permissions = Permissions::default();
     let agency = caller.owner.agency_id;
     let event = NewEvent {

@@ -100,7 +100,7 @@ pub fn create(
             users::id.eq(new_id::<UserId>()),
             users::agency_id.eq(person.agency_id),
             users::email.eq(person.email.as_str()),
-            users::name.eq(person.name.display().as_str()),
+            users::name.eq(person.name.display()),
             users::first_name.eq(person.name.first()),
             users::last_name.eq(person.name.last()),
             users::phone.eq(person.phone.as_deref()),
@@ -339,7 +339,7 @@ pub fn count_team_managers(conn: &mut PgConnection, agency_id: AgencyId) -> Quer
 pub fn rename(conn: &mut PgConnection, id: UserId, name: &PersonName) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
-            users::name.eq(name.display().as_str()),
+            users::name.eq(name.display()),
             users::first_name.eq(name.first()),
             users::last_name.eq(name.last()),
         ))
@@ -350,4 +350,23 @@ pub fn rename(conn: &mut PgConnection, id: UserId, name: &PersonName) -> QueryRe
 /// Deletes a user; their sessions and memberships go with them.
 pub fn delete(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
     diesel::delete(users::table.find(id)).execute(conn).map(drop)
+}
+
+/// The account-level people whose only sub-account is `sub_account`: they belong nowhere
+/// once it goes.
+pub fn only_in(conn: &mut PgConnection, sub_account: SubAccountId) -> QueryResult<Vec<UserId>> {
+    sub_account_memberships::table
+        .filter(sub_account_memberships::sub_account_id.eq(sub_account))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "NOT EXISTS (SELECT 1 FROM sub_account_memberships others \
+             WHERE others.user_id = sub_account_memberships.user_id \
+             AND others.sub_account_id <> sub_account_memberships.sub_account_id)",
+        ))
+        .select(sub_account_memberships::user_id)
+        .load(conn)
+}
+
+/// Deletes people.
+pub fn delete_all(conn: &mut PgConnection, ids: &[UserId]) -> QueryResult<usize> {
+    diesel::delete(users::table.filter(users::id.eq_any(ids))).execute(conn)
 }

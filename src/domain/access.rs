@@ -488,6 +488,8 @@ pub enum TokenDenial {
     /// The person is, or would become, an admin: a token manages only plain users, so
     /// that no token can mint or change a dashboard login with power.
     Admins,
+    /// A sub-account's token gives only account roles.
+    AgencyRole,
 }
 
 impl TokenActor {

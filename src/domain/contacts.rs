@@ -14,6 +14,12 @@ pub const NAME_MAX: usize = 100;
 pub const TEXT_MAX: usize = 255;
 /// The longest tag.
 pub const TAG_MAX: usize = 64;
+/// The longest phone number as typed (separators and spaces included).
+pub const PHONE_MAX: usize = 40;
+/// The longest time zone name as typed.
+pub const TIMEZONE_MAX: usize = 64;
+/// The longest date of birth as typed.
+pub const DATE_OF_BIRTH_MAX: usize = 40;
 /// The most tags a contact holds.
 pub const TAGS_MAX: usize = 100;
 /// The most contacts one page of a list returns.
@@ -22,8 +28,8 @@ pub const PAGE_MAX: i64 = 100;
 pub const SEARCH_PAGE_MAX: i64 = 500;
 /// How deep into a search one may page (`page × pageLimit`), as HighLevel allows.
 pub const SEARCH_WINDOW: i64 = 10_000;
-/// The most conditions a search holds, groups included.
-pub const FILTERS_MAX: usize = 50;
+/// The most conditions (or groups) one list of a search holds.
+pub const FILTERS_PER_LIST: usize = 50;
 /// How deeply groups of conditions nest.
 pub const GROUP_DEPTH_MAX: usize = 3;
 /// The longest free-text query.
@@ -127,13 +133,6 @@ pub struct ContactFields {
     pub dnd: bool,
     /// The person of the agency in charge of the contact.
     pub assigned_to: Option<UserId>,
-}
-
-impl ContactFields {
-    /// Whether the contact can be told apart from others: a name, an email or a phone.
-    pub fn identifies_someone(&self) -> bool {
-        self.first_name.is_some() || self.last_name.is_some() || self.email.is_some() || self.phone.is_some()
-    }
 }
 
 /// A change to one field: absent leaves it, `null` clears it, a value sets it.
@@ -252,6 +251,9 @@ pub fn parse_email(input: &str) -> Result<String, String> {
 /// A phone number: digits with an optional leading `+`, spaces, dots, dashes and
 /// parentheses ignored; 7 to 15 digits (E.164's longest).
 pub fn parse_phone(input: &str) -> Result<String, String> {
+    if input.chars().count() > PHONE_MAX {
+        return Err(format!("A phone number is at most {PHONE_MAX} characters."));
+    }
     let text = input.trim();
     let (plus, rest) = text.strip_prefix('+').map_or(("", text), |rest| ("+", rest));
     if rest.chars().any(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')'))) {
@@ -288,7 +290,7 @@ pub fn parse_tags(inputs: &[String]) -> Result<Vec<String>, String> {
 pub fn parse_timezone(input: &str) -> Result<String, String> {
     let text = input.trim();
     let well_formed = !text.is_empty()
-        && text.len() <= 64
+        && input.chars().count() <= TIMEZONE_MAX
         && text.split('/').all(|part| {
             !part.is_empty()
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
@@ -300,22 +302,36 @@ pub fn parse_timezone(input: &str) -> Result<String, String> {
     }
 }
 
-/// A date of birth in one of the formats HighLevel accepts (`YYYY-MM-DD`, `MM/DD/YYYY`,
-/// with `-`, `/`, `.` or `_` between the parts, or an ISO 8601 time at midnight), from
-/// 1900 up to `today`.
-pub fn parse_date_of_birth(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+/// A date of birth in one of the formats HighLevel accepts: `YYYY-MM-DD` or `MM-DD-YYYY`,
+/// with `-`, `/`, `.` or `_` between the parts, optionally followed by an ISO 8601 time
+/// (`1990-09-25T00:00:00.000Z`, as HighLevel writes dates of birth back).
+pub fn parse_date_of_birth(input: &str) -> Result<NaiveDate, String> {
+    if input.chars().count() > DATE_OF_BIRTH_MAX {
+        return Err("Use YYYY-MM-DD or MM/DD/YYYY.".to_owned());
+    }
     let text = input.trim();
     let date_part = text.split_once('T').map_or(text, |(date, _)| date);
     let unified = date_part.replace(['/', '.', '_'], "-");
-    let date = NaiveDate::parse_from_str(&unified, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(&unified, "%m-%d-%Y"))
-        .map_err(|_| "Use YYYY-MM-DD or MM/DD/YYYY.".to_owned())?;
-    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
-    if date < earliest || date > today {
-        return Err("A date of birth is between 1900 and today.".into());
-    }
-    Ok(date)
+    let well_formed = |pattern: [usize; 3]| {
+        let parts: Vec<&str> = unified.split('-').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .zip(pattern)
+                .all(|(part, len)| part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let date = if well_formed([4, 2, 2]) {
+        NaiveDate::parse_from_str(&unified, "%Y-%m-%d")
+    } else if well_formed([2, 2, 4]) {
+        NaiveDate::parse_from_str(&unified, "%m-%d-%Y")
+    } else {
+        return Err("Use YYYY-MM-DD or MM/DD/YYYY.".to_owned());
+    };
+    date.map_err(|_| "That date does not exist.".to_owned())
 }
+
+/// The pattern of [`parse_date_of_birth`]'s accepted shapes (the calendar is checked too).
+pub const DATE_OF_BIRTH_PATTERN: &str = r"^\s*([0-9]{4}[-/._](0[1-9]|1[0-2])[-/._](0[1-9]|[12][0-9]|3[01])|(0[1-9]|1[0-2])[-/._](0[1-9]|[12][0-9]|3[01])[-/._][0-9]{4})(T\S*)?\s*$";
 
 // ---------------------------------------------------------------------------------------
 // Search
@@ -534,11 +550,13 @@ impl Filter {
         }
     }
 
-    /// How many conditions and groups it holds, itself included.
-    fn size(&self) -> usize {
+    /// Whether every list of conditions within holds at most [`FILTERS_PER_LIST`].
+    fn lists_within_bounds(&self) -> bool {
         match self {
-            Self::Condition { .. } => 1,
-            Self::Group { filters, .. } => 1 + filters.iter().map(Self::size).sum::<usize>(),
+            Self::Condition { .. } => true,
+            Self::Group { filters, .. } => {
+                filters.len() <= FILTERS_PER_LIST && filters.iter().all(Self::lists_within_bounds)
+            }
         }
     }
 
@@ -578,9 +596,10 @@ pub struct Search {
 }
 
 impl Search {
-    /// A search, checked: page ≥ 1, 1 ≤ page limit ≤ 500 within the first 10,000
-    /// results, at most 50 conditions nested at most 3 deep, at most 2 sort keys on
-    /// sortable fields, a query of at most 75 characters.
+    /// A search, checked: page ≥ 1, 1 ≤ page limit ≤ 500, at most 50 conditions per list
+    /// with groups nested at most 3 deep, at most 2 sort keys, a query of at most 75
+    /// characters. Pages past the first 10,000 results are empty (a search reaches no
+    /// further).
     pub fn new(
         sub_account_id: SubAccountId,
         filters: Vec<Filter>,
@@ -595,14 +614,8 @@ impl Search {
         if page < 1 {
             return Err(("page", "Pages start at 1.".into()));
         }
-        if page.saturating_mul(page_limit) > SEARCH_WINDOW {
-            return Err((
-                "page",
-                format!("A search reaches its first {SEARCH_WINDOW} results; narrow it down."),
-            ));
-        }
-        if filters.iter().map(Filter::size).sum::<usize>() > FILTERS_MAX {
-            return Err(("filters", format!("At most {FILTERS_MAX} conditions.")));
+        if filters.len() > FILTERS_PER_LIST || !filters.iter().all(Filter::lists_within_bounds) {
+            return Err(("filters", format!("At most {FILTERS_PER_LIST} conditions per list.")));
         }
         if filters.iter().map(Filter::depth).max().unwrap_or(0) > GROUP_DEPTH_MAX {
             return Err(("filters", format!("Groups nest at most {GROUP_DEPTH_MAX} deep.")));
@@ -610,22 +623,20 @@ impl Search {
         if sort.len() > 2 {
             return Err(("sort", "At most 2 sort keys.".into()));
         }
-        let query = match query.map(str::trim).filter(|text| !text.is_empty()) {
+        let query = match query.filter(|text| !text.trim().is_empty()) {
             None => None,
-            Some(text) if text.chars().count() > QUERY_MAX => {
-                return Err(("query", format!("At most {QUERY_MAX} characters.")));
-            }
             Some(text) => {
                 Some(clean_text(text, "The query", QUERY_MAX).map_err(|message| ("query", message))?)
             }
         };
+        let offset = (page - 1).saturating_mul(page_limit).min(SEARCH_WINDOW);
         Ok(Self {
             sub_account_id,
             filters,
             query: query.map(|text| text.to_lowercase()),
             sort,
-            offset: (page - 1) * page_limit,
-            limit: page_limit,
+            offset,
+            limit: page_limit.min(SEARCH_WINDOW - offset),
         })
     }
 }
@@ -633,10 +644,6 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")
-    }
 
     #[test]
     fn phones_keep_their_digits_and_leading_plus() {
@@ -659,11 +666,11 @@ mod tests {
             "09_25_1990",
             "1990-09-25T00:00:00.000Z",
         ] {
-            assert_eq!(parse_date_of_birth(text, today()), Ok(expected), "{text}");
+            assert_eq!(parse_date_of_birth(text), Ok(expected), "{text}");
         }
-        assert!(parse_date_of_birth("25/09/1990", today()).is_err(), "day first is ambiguous and refused");
-        assert!(parse_date_of_birth("2030-01-01", today()).is_err());
-        assert!(parse_date_of_birth("1850-01-01", today()).is_err());
+        assert!(parse_date_of_birth("25/09/1990").is_err(), "day first is ambiguous and refused");
+        assert!(parse_date_of_birth("1990-02-30").is_err(), "not a date");
+        assert!(parse_date_of_birth("19900925").is_err());
     }
 
     #[test]
@@ -720,7 +727,10 @@ mod tests {
         assert!(Search::new(sub, vec![], None, vec![], 1, 500).is_ok());
         assert_eq!(Search::new(sub, vec![], None, vec![], 1, 501).map(|_| ()).unwrap_err().0, "pageLimit");
         assert_eq!(Search::new(sub, vec![], None, vec![], 0, 20).map(|_| ()).unwrap_err().0, "page");
-        assert_eq!(Search::new(sub, vec![], None, vec![], 21, 500).map(|_| ()).unwrap_err().0, "page");
+        let past = Search::new(sub, vec![], None, vec![], 21, 500).expect("a page past the window");
+        assert_eq!((past.offset, past.limit), (10_000, 0), "empty: a search reaches the first 10,000");
+        let edge = Search::new(sub, vec![], None, vec![], 34, 300).expect("a page across the edge");
+        assert_eq!((edge.offset, edge.limit), (9_900, 100));
         let mut nested = Filter::condition(SearchField::Email, Operator::Exists).expect("condition");
         for _ in 0..4 {
             nested = Filter::Group { any: true, filters: vec![nested] };

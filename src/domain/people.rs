@@ -204,38 +204,45 @@ impl Member {
     }
 }
 
-/// Whether `c` is an invisible formatting character (Unicode category Cf: bidi controls,
-/// zero-width characters, tags...) that can make a name display as something else.
+/// Invisible formatting characters (Unicode category Cf: bidi controls, zero-width
+/// characters, tags...) that can make a name display as something else, as ranges.
+pub const FORMAT_CHARS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{0600}', '\u{0605}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{06DD}', '\u{06DD}'),
+    ('\u{070F}', '\u{070F}'),
+    ('\u{0890}', '\u{0891}'),
+    ('\u{08E2}', '\u{08E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+/// Whether `c` is one of [`FORMAT_CHARS`].
 pub fn is_format_char(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{0600}'..='\u{0605}'
-            | '\u{061C}'
-            | '\u{06DD}'
-            | '\u{070F}'
-            | '\u{0890}'..='\u{0891}'
-            | '\u{08E2}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{110BD}'
-            | '\u{110CD}'
-            | '\u{13430}'..='\u{1343F}'
-            | '\u{1BCA0}'..='\u{1BCA3}'
-            | '\u{1D173}'..='\u{1D17A}'
-            | '\u{E0001}'
-            | '\u{E0020}'..='\u{E007F}'
-    )
+    FORMAT_CHARS.iter().any(|(first, last)| (*first..=*last).contains(&c))
 }
 
-/// Trims `input` and checks it is 1..=`max` characters without control characters or
-/// invisible formatting characters. `what` names the field in the message ("Name").
+/// Checks `input` is at most `max` characters (spaces around it included) and, trimmed,
+/// not empty, without control characters, invisible formatting characters or stacks of
+/// accents: the trimmed text. `what` names the field in the message ("Name").
 pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String> {
+    let count = input.chars().count();
+    if count > max {
+        return Err(format!("{what} must be at most {max} characters (it has {count})."));
+    }
     let text = input.trim();
     if text.is_empty() {
         return Err(format!("{what} is required."));
@@ -251,10 +258,6 @@ pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String>
     if stacks_marks(text) {
         return Err(format!("{what} cannot stack more than {MAX_STACKED_MARKS} accents on one letter."));
     }
-    let count = text.chars().count();
-    if count > max {
-        return Err(format!("{what} must be at most {max} characters (it has {count})."));
-    }
     Ok(text.to_owned())
 }
 
@@ -262,15 +265,23 @@ pub fn clean_text(input: &str, what: &str, max: usize) -> Result<String, String>
 /// letter has two ("e" + circumflex + tilde); "Zalgo" text piles on dozens.
 pub const MAX_STACKED_MARKS: usize = 2;
 
+/// The blocks of combining diacritical marks (accents on Latin, Greek and Cyrillic letters
+/// and on symbols), as ranges.
+pub const DIACRITICS: &[(char, char)] = &[
+    ('\u{0300}', '\u{036F}'),
+    ('\u{0483}', '\u{0489}'),
+    ('\u{1AB0}', '\u{1AFF}'),
+    ('\u{1DC0}', '\u{1DFF}'),
+    ('\u{20D0}', '\u{20FF}'),
+    ('\u{FE20}', '\u{FE2F}'),
+];
+
 /// Whether a combining diacritical mark (the blocks used for accents on Latin, Greek and
 /// Cyrillic letters and on symbols) is one of a run longer than [`MAX_STACKED_MARKS`].
 /// Marks of other scripts (Indic vowel signs, Hebrew points…) are not counted: they are
 /// how those scripts are written.
 fn stacks_marks(text: &str) -> bool {
-    let is_diacritic = |c: &char| {
-        matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{1AB0}'..='\u{1AFF}'
-            | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
-    };
+    let is_diacritic = |c: &char| DIACRITICS.iter().any(|(first, last)| (*first..=*last).contains(c));
     let mut run = 0;
     text.chars().any(|c| {
         run = if is_diacritic(&c) { run + 1 } else { 0 };
@@ -302,20 +313,20 @@ impl DisplayName {
     }
 }
 
-/// A person's name as HighLevel keeps it: a first and a last name (either may be empty,
-/// not both), joined by a space into the display name, which is at most 100 characters.
+/// A person's name as HighLevel keeps it: a first and a last name (up to 100 characters
+/// each; either may be empty, not both), joined by a space into the display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName {
     first: String,
     last: String,
-    display: DisplayName,
+    display: String,
 }
 
 impl PersonName {
     /// The parts as given (`firstName`, `lastName`); a message names the part at fault.
     pub fn parse(first: &str, last: &str) -> Result<Self, (&'static str, String)> {
         let part = |text: &str, field: &'static str, what: &str| -> Result<String, (&'static str, String)> {
-            if text.trim().is_empty() {
+            if text.trim().is_empty() && text.chars().count() <= DisplayName::MAX {
                 Ok(String::new())
             } else {
                 clean_text(text, what, DisplayName::MAX).map_err(|message| (field, message))
@@ -323,22 +334,21 @@ impl PersonName {
         };
         let first = part(first, "firstName", "First name")?;
         let last = part(last, "lastName", "Last name")?;
-        let joined = [first.as_str(), last.as_str()]
+        let display = [first.as_str(), last.as_str()]
             .into_iter()
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        if joined.is_empty() {
+        if display.is_empty() {
             return Err(("firstName", "A first or a last name is required.".into()));
         }
-        let display = DisplayName::parse(&joined).map_err(|message| ("lastName", message))?;
         Ok(Self { first, last, display })
     }
 
     /// From a display name typed in the dashboard: the first name is up to its first space.
     pub fn from_display(name: DisplayName) -> Self {
         let (first, last) = name.as_str().split_once(' ').unwrap_or((name.as_str(), ""));
-        Self { first: first.to_owned(), last: last.trim().to_owned(), display: name }
+        Self { first: first.to_owned(), last: last.trim().to_owned(), display: name.into_inner() }
     }
 
     /// The first name.
@@ -351,8 +361,8 @@ impl PersonName {
         &self.last
     }
 
-    /// The display name.
-    pub fn display(&self) -> &DisplayName {
+    /// The display name: both parts.
+    pub fn display(&self) -> &str {
         &self.display
     }
 }
@@ -362,8 +372,14 @@ impl PersonName {
 pub struct Email(String);
 
 impl Email {
+    /// The longest address (RFC 5321's limit).
+    pub const MAX: usize = 254;
+
     /// Parses an address typed by a user.
     pub fn parse(input: &str) -> Result<Self, String> {
+        if input.chars().count() > Self::MAX {
+            return Err("Enter an email address such as name@example.com.".into());
+        }
         let email = input.trim().to_lowercase();
         let valid_shape = match email.split_once('@') {
             Some((local, domain)) => {
@@ -377,7 +393,7 @@ impl Email {
         };
         if email.is_empty() {
             Err("Email is required.".into())
-        } else if email.len() > 254
+        } else if email.chars().count() > Self::MAX
             || !valid_shape
             || email.chars().any(|c| c.is_whitespace() || c.is_control() || is_format_char(c))
         {
@@ -453,19 +469,14 @@ mod tests {
     #[test]
     fn names_split_and_join_as_highlevel_keeps_them() {
         let name = PersonName::parse(" Mary Ann ", "Smith").expect("valid");
+        assert_eq!((name.first(), name.last(), name.display()), ("Mary Ann", "Smith", "Mary Ann Smith"));
         assert_eq!(
-            (name.first(), name.last(), name.display().as_str()),
-            ("Mary Ann", "Smith", "Mary Ann Smith")
-        );
-        assert_eq!(
-            PersonName::parse("", "Smith").map(|name| name.display().as_str().to_owned()).as_deref(),
+            PersonName::parse("", "Smith").map(|name| name.display().to_owned()).as_deref(),
             Ok("Smith")
         );
         assert_eq!(PersonName::parse(" ", "").map(|_| ()).unwrap_err().0, "firstName");
-        assert_eq!(
-            PersonName::parse(&"a".repeat(60), &"b".repeat(60)).map(|_| ()).unwrap_err().0,
-            "lastName"
-        );
+        assert!(PersonName::parse(&"a".repeat(100), &"b".repeat(100)).is_ok(), "each part up to 100");
+        assert_eq!(PersonName::parse(&"a".repeat(101), "b").map(|_| ()).unwrap_err().0, "firstName");
         let typed = PersonName::from_display(DisplayName::parse("Ada King Lovelace").expect("valid"));
         assert_eq!((typed.first(), typed.last()), ("Ada", "King Lovelace"));
     }

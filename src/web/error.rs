@@ -56,7 +56,9 @@ impl WebError {
     fn page_message(&self) -> Option<&str> {
         match self {
             Self::App(AppError::Refused(message) | AppError::Duplicate { message, .. }) => Some(message),
-            Self::App(AppError::Invalid { message, .. }) => Some(message),
+            Self::App(AppError::Invalid { message, .. } | AppError::Conflict { message, .. }) => {
+                Some(message)
+            }
             Self::CsrfRejected => Some(
                 "This form has expired or was sent from another site. Go back, reload the page and try again.",
             ),
@@ -72,6 +74,7 @@ impl ResponseError for WebError {
                 AppError::NotFound => StatusCode::NOT_FOUND,
                 AppError::Forbidden | AppError::Token(_) => StatusCode::FORBIDDEN,
                 AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Conflict { .. } => StatusCode::CONFLICT,
                 AppError::Refused(_) | AppError::Duplicate { .. } => StatusCode::CONFLICT,
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -281,7 +281,13 @@ fn describe(event: &Event) -> String {
             _ => Vec::new(),
         },
         AuditAction::ApiLocationDelete => {
-            vec!["Deleted with its integrations; their tokens stopped working.".to_owned()]
+            let mut said = vec!["Deleted with its integrations; their tokens stopped working.".to_owned()];
+            match d["people_removed"].as_u64() {
+                Some(1) => said.push("The one person who worked only there was removed.".to_owned()),
+                Some(n) if n > 1 => said.push(format!("The {n} people who worked only there were removed.")),
+                _ => {}
+            }
+            said
         }
         AuditAction::SecurityPolicyUpdate => vec![match d["require_two_factor"].as_bool() {
             Some(true) => "Two-factor authentication is now required for everyone.".to_owned(),

@@ -230,9 +230,11 @@ pub async fn submit(
 fn finish(session: &actix_session::Session, outcome: AppResult<String>) -> WebResult<()> {
     match outcome {
         Ok(message) => session.flash(FlashKind::Success, message),
-        Err(AppError::Refused(message) | AppError::Invalid { message, .. }) => {
-            session.flash(FlashKind::Error, message)
-        }
+        Err(
+            AppError::Refused(message)
+            | AppError::Invalid { message, .. }
+            | AppError::Conflict { message, .. },
+        ) => session.flash(FlashKind::Error, message),
         Err(other) => Err(other.into()),
     }
 }

@@ -131,7 +131,7 @@ pub async fn submit(
     let newcomer = Newcomer { name, email, role, password, sub_accounts: input.sub_accounts.clone() };
     let user = match app::people::create(&app, page.requester(), page.context, newcomer).await {
         Ok(user) => user,
-        Err(AppError::Invalid { field, message }) => {
+        Err(AppError::Invalid { field, message } | AppError::Conflict { field, message }) => {
             errors.add(field, message);
             return render(&page, &input, errors);
         }

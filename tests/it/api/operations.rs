@@ -105,6 +105,12 @@ async fn the_openapi_document_describes_every_endpoint() {
     let location = &document["paths"]["/v2/locations/{locationId}"]["get"];
     assert!(location["description"].as_str().expect("description").contains("locations.readonly"));
     assert!(document["components"]["schemas"]["ErrorBody"].is_object());
+    for (path, method) in [("/v2/contacts/", "get"), ("/v2/contacts/search/duplicate", "get")] {
+        let parameters = document["paths"][path][method]["parameters"].as_array().expect("parameters");
+        let location =
+            parameters.iter().find(|parameter| parameter["name"] == "locationId").expect("locationId");
+        assert_eq!(location["required"], true, "{method} {path}: {location}");
+    }
 }
 
 #[tokio::test]
