@@ -2,11 +2,17 @@
 //! served under content-hashed URLs (`/static/app.3f9c2a1b.css`) with a year-long,
 //! immutable cache lifetime; a new build changes the hash, so browsers never hold stale
 //! files. Unhashed URLs are served too, revalidated with the ETag.
+//!
+//! Text assets are compressed once per process, at the first request for any asset, with
+//! brotli (best quality) and gzip (best level), and served in whichever encoding the
+//! browser accepts, preferring brotli: no request pays for compression.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::LazyLock;
 
-use actix_web::http::header::{self, CacheControl, CacheDirective, EntityTag};
+use actix_web::http::header::{self, CacheControl, CacheDirective, ContentEncoding, EntityTag};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
 
@@ -14,15 +20,24 @@ use rust_embed::RustEmbed;
 #[folder = "static/"]
 struct Files;
 
-/// Every embedded file's name, mapped to its hashed name and the reverse.
+/// One embedded file as served: its bytes in each encoding worth having.
+struct Asset {
+    content_type: &'static str,
+    etag: EntityTag,
+    identity: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+}
+
+/// Every embedded file under its name, and its hashed name mapped to its name.
 struct Manifest {
+    assets: HashMap<String, Asset>,
     hashed: HashMap<String, String>,
     original: HashMap<String, String>,
 }
 
 static MANIFEST: LazyLock<Manifest> = LazyLock::new(|| {
-    let mut hashed = HashMap::new();
-    let mut original = HashMap::new();
+    let mut manifest = Manifest { assets: HashMap::new(), hashed: HashMap::new(), original: HashMap::new() };
     for name in Files::iter() {
         let Some(file) = Files::get(&name) else { continue };
         let hash = hex8(&file.metadata.sha256_hash());
@@ -30,14 +45,49 @@ static MANIFEST: LazyLock<Manifest> = LazyLock::new(|| {
             Some((stem, extension)) => format!("{stem}.{hash}.{extension}"),
             None => format!("{name}.{hash}"),
         };
-        hashed.insert(name.to_string(), with_hash.clone());
-        original.insert(with_hash, name.to_string());
+        let content_type = content_type(&name);
+        let identity = match file.data {
+            std::borrow::Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+            std::borrow::Cow::Owned(bytes) => Bytes::from(bytes),
+        };
+        let compressible = content_type.starts_with("text/") || content_type.starts_with("image/svg");
+        let asset = Asset {
+            content_type,
+            etag: EntityTag::new_strong(hash),
+            brotli: compressible.then(|| brotli(&identity)).filter(|packed| packed.len() < identity.len()),
+            gzip: compressible.then(|| gzip(&identity)).filter(|packed| packed.len() < identity.len()),
+            identity,
+        };
+        manifest.assets.insert(name.to_string(), asset);
+        manifest.hashed.insert(name.to_string(), with_hash.clone());
+        manifest.original.insert(with_hash, name.to_string());
     }
-    Manifest { hashed, original }
+    manifest
 });
+
+fn brotli(data: &[u8]) -> Bytes {
+    let mut packed = Vec::new();
+    let mut params = ::brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    params.size_hint = data.len();
+    // Writing into a Vec cannot fail.
+    let _ = ::brotli::BrotliCompress(&mut &data[..], &mut packed, &params);
+    Bytes::from(packed)
+}
+
+fn gzip(data: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
 
 fn hex8(bytes: &[u8]) -> String {
     bytes.iter().take(4).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Reads and compresses the embedded files now rather than at the first page.
+pub fn load() {
+    LazyLock::force(&MANIFEST);
 }
 
 /// The URL of an embedded file, content-hashed; templates call this.
@@ -68,10 +118,9 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         Some(original) => (original.as_str(), true),
         None => (requested.as_str(), false),
     };
-    let Some(file) = Files::get(name) else {
+    let Some(asset) = MANIFEST.assets.get(name) else {
         return HttpResponse::NotFound().finish();
     };
-    let etag = EntityTag::new_strong(hex8(&file.metadata.sha256_hash()));
     let cache = if immutable {
         CacheControl(vec![
             CacheDirective::Public,
@@ -86,14 +135,42 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
             value
                 .split(',')
                 .map(str::trim)
-                .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag.tag())
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == asset.etag.tag())
         });
     if fresh {
-        return HttpResponse::NotModified().insert_header(header::ETag(etag)).insert_header(cache).finish();
+        return HttpResponse::NotModified()
+            .insert_header(header::ETag(asset.etag.clone()))
+            .insert_header(cache)
+            .finish();
     }
-    HttpResponse::Ok()
-        .content_type(content_type(name))
-        .insert_header(header::ETag(etag))
+    let accepts = |coding: &str| accepts(&req, coding);
+    let (encoding, body) = match (&asset.brotli, &asset.gzip) {
+        (Some(packed), _) if accepts("br") => (ContentEncoding::Brotli, packed),
+        (_, Some(packed)) if accepts("gzip") => (ContentEncoding::Gzip, packed),
+        _ => (ContentEncoding::Identity, &asset.identity),
+    };
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(asset.content_type)
+        .insert_header(header::ETag(asset.etag.clone()))
         .insert_header(cache)
-        .body(file.data.into_owned())
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if encoding != ContentEncoding::Identity {
+        response.insert_header((header::CONTENT_ENCODING, encoding.as_str()));
+    }
+    response.body(body.clone())
+}
+
+/// Whether the request's `Accept-Encoding` takes `coding` (listed, and not with `q=0`).
+fn accepts(req: &HttpRequest, coding: &str) -> bool {
+    req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|value| value.to_str().ok()).any(|value| {
+        value.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let named = parts.next().is_some_and(|name| name.eq_ignore_ascii_case(coding));
+            let refused = parts.any(|parameter| {
+                parameter.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+            });
+            named && !refused
+        })
+    })
 }

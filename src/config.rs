@@ -73,6 +73,9 @@ pub struct Config {
     /// How long a confirmation of access lasts before dangerous actions ask again
     /// (`SUDO_MINUTES`, default 15).
     pub sudo: chrono::Duration,
+    /// Whether verified tokens are kept in memory (`TOKEN_CACHE=on`, the default). `off`
+    /// reads the database on every API request: for measuring cold verification only.
+    pub token_cache: bool,
 }
 
 /// A configuration value that could not be used.
@@ -200,6 +203,14 @@ impl Config {
         let workers = usize::try_from(positive(&get, "WORKERS", cpus as u64)?)
             .map_err(|_| ConfigError::new("WORKERS", "is too large"))?;
 
+        let token_cache = match get("TOKEN_CACHE").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError::new("TOKEN_CACHE", format!("expected on or off, got {other:?}")));
+            }
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -218,6 +229,7 @@ impl Config {
             rotation_overlap,
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
             sudo,
+            token_cache,
         })
     }
 }
@@ -324,6 +336,7 @@ mod tests {
             (&[("SECRET_KEY", "short")][..], "SECRET_KEY"),
             (&[("SESSION_IDLE_MINUTES", "0")][..], "SESSION_IDLE_MINUTES"),
             (&[("TRUSTED_PROXIES", "10.0.0.0/8, nonsense")][..], "TRUSTED_PROXIES"),
+            (&[("TOKEN_CACHE", "maybe")][..], "TOKEN_CACHE"),
             (&[("PREVIOUS_SECRET_KEYS", "short")][..], "PREVIOUS_SECRET_KEYS"),
         ] {
             let error = config(vars).expect_err("must be rejected").to_string();

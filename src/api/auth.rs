@@ -89,9 +89,8 @@ pub async fn rate_limit_headers(
     let standing = response.request().extensions().get::<Standing>().copied();
     if let Some(standing) = standing {
         for (name, value) in standing.headers() {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response.headers_mut().insert(HeaderName::from_static(name), value);
-            }
+            // Formatted straight into the header value, without a string per number.
+            response.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from(value));
         }
     }
     Ok(response)

@@ -39,14 +39,14 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// The `X-RateLimit-*` headers of a response.
-    pub fn headers(self) -> [(&'static str, String); 5] {
+    /// The `X-RateLimit-*` headers of a response, as numbers (the API formats them).
+    pub fn headers(self) -> [(&'static str, u64); 5] {
         [
-            ("x-ratelimit-limit-daily", self.limits.daily.to_string()),
-            ("x-ratelimit-daily-remaining", self.daily_remaining.to_string()),
-            ("x-ratelimit-interval-milliseconds", self.limits.interval_ms.to_string()),
-            ("x-ratelimit-max", self.limits.burst.to_string()),
-            ("x-ratelimit-remaining", self.remaining.to_string()),
+            ("x-ratelimit-limit-daily", self.limits.daily),
+            ("x-ratelimit-daily-remaining", self.daily_remaining),
+            ("x-ratelimit-interval-milliseconds", u64::try_from(self.limits.interval_ms).unwrap_or(0)),
+            ("x-ratelimit-max", self.limits.burst),
+            ("x-ratelimit-remaining", self.remaining),
         ]
     }
 }

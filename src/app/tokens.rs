@@ -151,7 +151,7 @@ pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<(Verif
         }
         Err(other) => return Err(other),
     };
-    app.usage.record(verified.token, now, ip.to_owned());
+    app.usage.record(verified.token, now, ip);
     let owner = verified.caller.owner.sub_account_id.map_or(verified.caller.owner.agency_id.0, |sub| sub.0);
     let standing = app.limiter.hit(verified.caller.integration_id.0, owner, now).await;
     if standing.exceeded {
@@ -214,6 +214,8 @@ pub struct TokenCache {
 
 /// The shared part; the listener holds it weakly.
 pub struct Inner {
+    /// Off only to measure cold verification (`TOKEN_CACHE=off`).
+    enabled: bool,
     entries: Cache<Vec<u8>, Entry>,
     unknown: Cache<Vec<u8>, ()>,
     failures: Failures,
@@ -225,19 +227,21 @@ pub struct Inner {
 
 impl Default for TokenCache {
     fn default() -> Self {
-        Self::new()
+        Self::new(true)
     }
 }
 
 impl TokenCache {
-    /// An empty cache.
-    pub fn new() -> Self {
+    /// An empty cache; a disabled one never answers, so that every verification reads
+    /// the database.
+    pub fn new(enabled: bool) -> Self {
         let entries =
             Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).support_invalidation_closures().build();
         let unknown = Cache::builder().max_capacity(UNKNOWN_CAPACITY).time_to_live(TTL).build();
         let (applied, _) = tokio::sync::watch::channel(0);
         Self {
             inner: Arc::new(Inner {
+                enabled,
                 entries,
                 unknown,
                 failures: Failures::default(),
@@ -255,6 +259,9 @@ impl TokenCache {
     /// The cached answer for a digest: the token, or `None` for a digest known to be
     /// unknown; nothing if it must be looked up.
     pub fn get(&self, digest: &[u8]) -> Option<Option<Entry>> {
+        if !self.inner.enabled {
+            return None;
+        }
         if let Some(entry) = self.inner.entries.get(digest) {
             return Some(Some(entry));
         }
@@ -264,7 +271,7 @@ impl TokenCache {
     /// Caches a lookup made at `generation`, unless a change arrived meanwhile (then the
     /// lookup may be stale and the next request reads the database again).
     pub fn insert(&self, digest: Vec<u8>, found: Option<Entry>, generation: u64) {
-        if self.generation() == generation {
+        if self.inner.enabled && self.generation() == generation {
             match found {
                 Some(entry) => self.inner.entries.insert(digest, entry),
                 None => self.inner.unknown.insert(digest, ()),

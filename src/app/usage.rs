@@ -19,13 +19,20 @@ pub struct UsageRecorder {
 }
 
 impl UsageRecorder {
-    /// Notes a use; cheap, in memory.
-    pub fn record(&self, token: TokenId, at: DateTime<Utc>, ip: String) {
+    /// Notes a use; cheap, in memory (no allocation when the token was seen from the same
+    /// address since the last flush).
+    pub fn record(&self, token: TokenId, at: DateTime<Utc>, ip: &str) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        match pending.get(&token) {
+        match pending.get_mut(&token) {
             Some((seen, _)) if *seen >= at => {}
-            _ => {
-                pending.insert(token, (at, ip));
+            Some((seen, address)) => {
+                *seen = at;
+                if address != ip {
+                    ip.clone_into(address);
+                }
+            }
+            None => {
+                pending.insert(token, (at, ip.to_owned()));
             }
         }
     }
@@ -51,7 +58,7 @@ impl UsageRecorder {
             .await;
         if outcome.is_err() {
             for (token, at, ip) in batch {
-                self.record(token, at, ip);
+                self.record(token, at, &ip);
             }
         }
         outcome

@@ -74,17 +74,27 @@ pub fn update(
     .map(|rows| rows == 1)
 }
 
-/// Extends a live session's idle deadline (an ended one stays ended).
+/// How far an idle deadline must move before it is written: page views within a minute of
+/// the last extension write nothing (a write per page view cost a WAL flush each).
+pub const TOUCH_GRANULARITY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Extends a live session's idle deadline (an ended one stays ended), unless it was
+/// extended within the last [`TOUCH_GRANULARITY`].
 pub fn touch(
     conn: &mut PgConnection,
     key_digest: &[u8],
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::update(sessions::table.find(key_digest).filter(sessions::expires_at.gt(now)))
-        .set(sessions::expires_at.eq(expires_at))
-        .execute(conn)
-        .map(drop)
+    diesel::update(
+        sessions::table
+            .find(key_digest)
+            .filter(sessions::expires_at.gt(now))
+            .filter(sessions::expires_at.lt(expires_at - TOUCH_GRANULARITY)),
+    )
+    .set(sessions::expires_at.eq(expires_at))
+    .execute(conn)
+    .map(drop)
 }
 
 /// Ends one session.

@@ -33,12 +33,11 @@ pub fn addressed_origin(req: &HttpRequest) -> String {
 /// address by sending the header itself, since only a trusted peer's header is read.
 pub fn ip(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else { return "unknown".to_owned() };
-    let trusted =
-        req.app_data::<Data<App>>().map(|app| app.config.trusted_proxies.clone()).unwrap_or_default();
+    let trusted = req.app_data::<Data<App>>().map_or(&[][..], |app| app.config.trusted_proxies.as_slice());
     client_address(
         peer,
         req.headers().get_all("x-forwarded-for").filter_map(|value| value.to_str().ok()),
-        &trusted,
+        trusted,
     )
     .to_string()
 }

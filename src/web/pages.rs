@@ -29,6 +29,15 @@ pub fn set_cache_control(response: &mut HttpResponse, value: CacheControl) {
     }
 }
 
+/// A page that shows a secret (a new token, a two-factor secret, recovery codes): kept by
+/// no cache, and never compressed, so that its length cannot be used to guess the secret
+/// piece by piece (BREACH) when a page reflects input beside it.
+pub fn secret(mut response: HttpResponse) -> HttpResponse {
+    set_cache_control(&mut response, CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]));
+    response.headers_mut().insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("identity"));
+    response
+}
+
 /// A 303 See Other to `location`: the answer to every successful form (post/redirect/get).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()

@@ -54,3 +54,38 @@ async fn unhashed_asset_urls_revalidate_and_unknown_ones_are_missing() {
     assert_eq!(app.get("/static/nope.css").await.status, 404);
     assert_eq!(app.get("/static/app.00000000.css").await.status, 404);
 }
+
+#[tokio::test]
+async fn assets_are_served_precompressed_in_the_encoding_the_browser_prefers() {
+    let app = TestApp::spawn().await;
+    let css = private_integrations::assets::url("app.css");
+    let fetch = |encoding: Option<&'static str>| {
+        let mut request = app.client.get(format!("{}{css}", app.address));
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.send()
+    };
+    let plain = fetch(None).await.expect("GET");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "Accept-Encoding");
+    let plain = plain.bytes().await.expect("body");
+
+    let brotli = fetch(Some("gzip, deflate, br")).await.expect("GET");
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    let packed = brotli.bytes().await.expect("body");
+    assert!(packed.len() < plain.len() / 2, "{} of {}", packed.len(), plain.len());
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut &packed[..], &mut unpacked).expect("brotli");
+    assert_eq!(unpacked, plain);
+
+    let gzip = fetch(Some("gzip, br;q=0")).await.expect("GET");
+    assert_eq!(gzip.headers()["content-encoding"], "gzip", "br;q=0 refuses brotli");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzip.bytes().await.expect("body")[..]),
+        &mut unpacked,
+    )
+    .expect("gzip");
+    assert_eq!(unpacked, plain);
+}

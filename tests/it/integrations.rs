@@ -567,3 +567,36 @@ fn an_invalid_operator_catalog_stops_the_start_with_its_path_and_reason() {
     .expect("config");
     assert!(missing.load_catalog().expect_err("refused").to_string().contains("cannot read it"));
 }
+
+#[tokio::test]
+async fn the_reveal_page_is_never_compressed_while_other_pages_are() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    app.post_form(&format!("{AGENCY}/new"), &[("name", "CRM"), ("description", "")]).await;
+    app.get(&format!("{AGENCY}/new/scopes")).await;
+    let created = app
+        .post_form(&format!("{AGENCY}/new/scopes"), &[("scopes", "users.readonly"), ("step", "save")])
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let gzipped = |path: String| {
+        app.client.get(format!("{}{path}", app.address)).header("accept-encoding", "gzip").send()
+    };
+
+    let reveal = gzipped(created.location().to_owned()).await.expect("GET");
+    assert_eq!(reveal.headers()["content-encoding"], "identity", "a secret's length must not leak (BREACH)");
+    assert!(
+        reveal.text().await.expect("body").contains("value=\"pit-"),
+        "the token is on the page, in clear"
+    );
+
+    let list = gzipped(AGENCY.to_owned()).await.expect("GET");
+    assert_eq!(list.headers()["content-encoding"], "gzip");
+    let mut html = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&list.bytes().await.expect("body")[..]),
+        &mut html,
+    )
+    .expect("gzip");
+    assert!(html.contains("CRM"), "{html}");
+}

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use diesel::prelude::*;
+use private_integrations::clock::Clock as _;
 use private_integrations::db;
 
 use crate::support::{PASSWORD, TestApp, people, seed};
@@ -225,6 +226,34 @@ async fn idle_sessions_end_and_active_ones_end_at_their_absolute_lifetime() {
         app.get("/settings").await;
     }
     assert_eq!(app.get("/settings").await.location(), "/sign-in", "12 hours end it however active");
+}
+
+#[tokio::test]
+async fn page_views_within_a_minute_do_not_rewrite_the_session() {
+    use private_integrations::db::schema::sessions;
+
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let deadline = |app: &TestApp| -> chrono::DateTime<chrono::Utc> {
+        sessions::table
+            .filter(sessions::user_id.is_not_null())
+            .select(sessions::expires_at)
+            .first(&mut app.conn())
+            .expect("the session")
+    };
+    app.clock.advance(Duration::minutes(10));
+    app.get("/settings").await;
+    let extended = deadline(&app);
+    assert_eq!(extended, app.clock.now() + Duration::minutes(120), "a page view extends the idle deadline");
+
+    app.clock.advance(Duration::seconds(50));
+    app.get("/settings").await;
+    assert_eq!(deadline(&app), extended, "within a minute, nothing is written");
+
+    app.clock.advance(Duration::seconds(20));
+    app.get("/settings").await;
+    assert_eq!(deadline(&app), app.clock.now() + Duration::minutes(120), "after a minute, it moves again");
 }
 
 #[tokio::test]

@@ -4,7 +4,6 @@
 //! and changing their password.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -107,12 +106,12 @@ pub async fn enrolment(me: SignedInForSetUp, app: web::Data<App>) -> WebResult<H
     let Some(enrolment) = app::two_factor::pending(&app, &me.0.requester).await? else {
         return Ok(pages::see_other("/account/security"));
     };
-    pages::render(&EnrolPage {
+    Ok(pages::secret(pages::render(&EnrolPage {
         csrf: me.0.session.csrf_token()?,
         qr: qr_svg(&enrolment.url)?,
         secret: spaced(&enrolment.secret),
         error: None,
-    })
+    })?))
 }
 
 /// The secret in groups of four, easier to type.
@@ -148,12 +147,7 @@ fn show_codes(codes: &[RecoveryCode], fresh_set_up: bool) -> WebResult<HttpRespo
         codes.join("\r\n")
     );
     let download = format!("data:text/plain;charset=utf-8,{}", url_encode(&text));
-    let mut response = pages::render(&CodesPage { codes, download, fresh_set_up })?;
-    pages::set_cache_control(
-        &mut response,
-        CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]),
-    );
-    Ok(response)
+    Ok(pages::secret(pages::render(&CodesPage { codes, download, fresh_set_up })?))
 }
 
 fn url_encode(text: &str) -> String {
@@ -177,7 +171,7 @@ pub async fn verify(
             let Some(enrolment) = app::two_factor::pending(&app, &me.requester).await? else {
                 return Ok(pages::see_other("/account/security"));
             };
-            pages::render_with_status(
+            Ok(pages::secret(pages::render_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &EnrolPage {
                     csrf: me.session.csrf_token()?,
@@ -185,7 +179,7 @@ pub async fn verify(
                     secret: spaced(&enrolment.secret),
                     error: Some(message),
                 },
-            )
+            )?))
         }
         Err(AppError::Refused(message)) => {
             me.session.flash(FlashKind::Error, message)?;

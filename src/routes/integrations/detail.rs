@@ -1,7 +1,6 @@
 //! `GET …/private-integrations/{id}` (the detail page) and `GET …/{id}/reveal` (the
 //! one-time reveal of a newly issued token).
 
-use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -144,15 +143,10 @@ pub async fn reveal(
         Some(pending) => app::reveals::take(&app, page.requester(), page.context, id, pending).await?,
         None => None,
     };
-    let mut response = pages::render(&RevealPage {
+    Ok(pages::secret(pages::render(&RevealPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
         name: integration.name,
         token: token.map(|token| token.expose().to_owned()),
         detail_url: integration_url(page.context, id),
-    })?;
-    pages::set_cache_control(
-        &mut response,
-        CacheControl(vec![CacheDirective::NoStore, CacheDirective::Private]),
-    );
-    Ok(response)
+    })?))
 }

@@ -40,7 +40,7 @@ impl Harness {
             passwords: Passwords::new(1).expect("passwords"),
             catalog: Arc::new(config.load_catalog().expect("catalog")),
             keys: private_integrations::app::keys::Keys::new(None, &[], vec![7; 32]),
-            tokens: TokenCache::new(),
+            tokens: TokenCache::default(),
             limiter: private_integrations::app::limits::RateLimiter::new(config.rate_limits),
             metrics: Arc::default(),
             usage: private_integrations::app::usage::UsageRecorder::default(),
