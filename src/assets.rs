@@ -11,9 +11,11 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::LazyLock;
 
-use actix_web::http::header::{self, CacheControl, CacheDirective, ContentEncoding, EntityTag};
+use actix_web::http::header::{
+    self, AcceptEncoding, CacheControl, CacheDirective, ContentEncoding, Encoding, EntityTag,
+};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
@@ -143,10 +145,12 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
             .insert_header(cache)
             .finish();
     }
-    let accepts = |coding: &str| accepts(&req, coding);
-    let (encoding, body) = match (&asset.brotli, &asset.gzip) {
-        (Some(packed), _) if accepts("br") => (ContentEncoding::Brotli, packed),
-        (_, Some(packed)) if accepts("gzip") => (ContentEncoding::Gzip, packed),
+    // Identity when nothing else is acceptable, even if the browser refused it (`*;q=0`).
+    let (encoding, body) = match negotiate(&req, asset) {
+        ContentEncoding::Brotli => {
+            (ContentEncoding::Brotli, asset.brotli.as_ref().unwrap_or(&asset.identity))
+        }
+        ContentEncoding::Gzip => (ContentEncoding::Gzip, asset.gzip.as_ref().unwrap_or(&asset.identity)),
         _ => (ContentEncoding::Identity, &asset.identity),
     };
     let mut response = HttpResponse::Ok();
@@ -161,16 +165,17 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     response.body(body.clone())
 }
 
-/// Whether the request's `Accept-Encoding` takes `coding` (listed, and not with `q=0`).
-fn accepts(req: &HttpRequest, coding: &str) -> bool {
-    req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|value| value.to_str().ok()).any(|value| {
-        value.split(',').any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let named = parts.next().is_some_and(|name| name.eq_ignore_ascii_case(coding));
-            let refused = parts.any(|parameter| {
-                parameter.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
-            });
-            named && !refused
-        })
-    })
+/// The encoding to send `asset` in, by the request's `Accept-Encoding` and its q-values.
+fn negotiate(req: &HttpRequest, asset: &Asset) -> ContentEncoding {
+    let mut offered = vec![Encoding::identity()];
+    if asset.brotli.is_some() {
+        offered.push(Encoding::brotli());
+    }
+    if asset.gzip.is_some() {
+        offered.push(Encoding::gzip());
+    }
+    match req.get_header::<AcceptEncoding>().and_then(|accepted| accepted.negotiate(offered.iter())) {
+        Some(Encoding::Known(encoding)) => encoding,
+        _ => ContentEncoding::Identity,
+    }
 }

@@ -435,14 +435,16 @@ pub async fn update(
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
     let body = body.into_inner();
-    if let Some(text) = &body.location_id {
-        let current = app::contacts::get(&app, &caller.requester, contact).await?;
-        if text.trim().parse::<SubAccountId>().ok() != Some(current.sub_account_id) {
-            return Err(invalid("locationId", "A contact cannot move to another location."));
-        }
-    }
+    // HighLevel's clients send the contact's location along; another one is refused by the
+    // use case, and so is text that names no location at all.
+    let stays_in = body
+        .location_id
+        .map(|text| {
+            text.trim().parse::<SubAccountId>().map_err(|_| invalid("locationId", app::contacts::NO_MOVE))
+        })
+        .transpose()?;
     let change = body.fields.change()?;
-    let updated = app::contacts::update(&app, &caller.requester, contact, change).await?;
+    let updated = app::contacts::update(&app, &caller.requester, contact, stays_in, change).await?;
     Ok(HttpResponse::Ok().json(ContactUpdated {
         succeded: true,
         succeeded: true,

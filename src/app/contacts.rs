@@ -171,11 +171,24 @@ fn apply(
     Ok(contact)
 }
 
+/// Why an update naming another location than the contact's is refused.
+pub const NO_MOVE: &str = "A contact cannot move to another location.";
+
 /// Changes a contact: absent fields stay, `null` clears, tags (if given) replace the list.
+/// `stays_in`, when given, must be the contact's location: a contact never moves.
 #[tracing::instrument(skip_all, fields(%id))]
-pub async fn update(app: &App, by: &Requester, id: ContactId, change: ContactChange) -> AppResult<Contact> {
+pub async fn update(
+    app: &App,
+    by: &Requester,
+    id: ContactId,
+    stays_in: Option<SubAccountId>,
+    change: ContactChange,
+) -> AppResult<Contact> {
     let found = reachable(app, by, id).await?;
     let location = found.sub_account_id;
+    if stays_in.is_some_and(|claimed| claimed != location) {
+        return Err(AppError::invalid("locationId", NO_MOVE));
+    }
     let sub = reachable_location(app, by, location).await?;
     if let crate::domain::contacts::Change::Set(assignee) = change.assigned_to {
         check_assignee(app, &sub, Some(assignee)).await?;

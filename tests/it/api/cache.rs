@@ -84,3 +84,30 @@ async fn after_the_listener_reconnects_the_cache_is_flushed() {
         "the reconnecting listener flushed the cache"
     );
 }
+
+#[tokio::test]
+async fn with_token_cache_off_every_request_reads_the_database() {
+    let app = TestApp::spawn_with(crate::support::Options {
+        env: vec![("TOKEN_CACHE", "off".to_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
+    let api = Api::new(&app);
+    for _ in 0..3 {
+        assert_eq!(api.get("/v2/users/", Some(&token)).await.0, 200);
+    }
+    let unknown = crate::support::new_token().expose().to_owned();
+    api.get("/v2/users/", Some(&unknown)).await;
+    api.get("/v2/users/", Some(&unknown)).await;
+    let text =
+        reqwest::get(format!("{}/metrics", app.address)).await.expect("metrics").text().await.expect("body");
+    for line in
+        ["pi_token_cache_lookups_total{result=\"hit\"} 0", "pi_token_cache_lookups_total{result=\"miss\"} 5"]
+    {
+        assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+    }
+}

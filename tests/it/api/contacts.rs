@@ -559,3 +559,31 @@ async fn counts_stop_at_ten_thousand_as_searches_do() {
         "bulk1, bulk10–19, … an exact count below the cap"
     );
 }
+
+#[tokio::test]
+async fn an_update_cannot_move_a_contact_to_another_location() {
+    let (app, world, token, _, _) = contacts_world().await;
+    let (_, body) = create(&app, &token, json!({ "locationId": world.sub_a, "firstName": "Stay" })).await;
+    let id = body["contact"]["id"].as_str().expect("id").to_owned();
+    let path = format!("/v2/contacts/{id}");
+    for location in [world.sub_b.to_string(), "somewhere".to_owned()] {
+        let (status, body) =
+            send(&app, Method::PUT, &path, &token, json!({ "locationId": location, "firstName": "Moved" }))
+                .await;
+        assert_eq!(
+            (status, body["message"].as_str()),
+            (422, Some("locationId: A contact cannot move to another location.")),
+            "{location}"
+        );
+    }
+    let (status, body) =
+        send(&app, Method::PUT, &path, &token, json!({ "locationId": world.sub_a, "firstName": "Stayed" }))
+            .await;
+    assert_eq!(
+        (status, body["contact"]["firstName"].as_str()),
+        (200, Some("Stayed")),
+        "its own location is fine"
+    );
+    let (_, body) = Api::new(&app).get(&path, Some(&token)).await;
+    assert_eq!(body["contact"]["locationId"], world.sub_a.to_string());
+}
