@@ -66,17 +66,18 @@ row(
     "≤ 1.15",
     large / small <= 1.15,
 )
-page = runs["list-page@1"]
+page, plain = runs["list-page@1"], runs["list-page-uncompressed@1"]
 row(
-    "list page (200 integrations), 1 conn.",
-    f"p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms",
+    "list page (200 integrations), server time, gzip",
+    f"p50 {figures['server_gzip_p50']:.2f} ms, p99 {figures['server_gzip_p99']:.2f} ms"
+    f" (at the client: p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms)",
     "p50 ≤ 2 ms",
-    page["p50"] <= 2,
+    figures["server_gzip_p50"] <= 2,
 )
-plain = runs["list-page-uncompressed@1"]
 row(
-    "list page, uncompressed (what compression costs)",
-    f"p50 {plain['p50']:.2f} ms, p99 {plain['p99']:.2f} ms",
+    "list page, server time, uncompressed",
+    f"p50 {figures['server_plain_p50']:.2f} ms, p99 {figures['server_plain_p99']:.2f} ms"
+    f" (at the client: p50 {plain['p50']:.2f} ms, p99 {plain['p99']:.2f} ms)",
     "—",
     True,
 )

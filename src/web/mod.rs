@@ -3,6 +3,7 @@
 //! [`crate::routes`]; the use cases they call in [`crate::app`].
 
 pub mod client;
+pub mod compress;
 pub mod csrf;
 pub mod current;
 pub mod error;

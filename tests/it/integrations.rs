@@ -599,4 +599,8 @@ async fn the_reveal_page_is_never_compressed_while_other_pages_are() {
     )
     .expect("gzip");
     assert!(html.contains("CRM"), "{html}");
+
+    let plain = app.get(AGENCY).await;
+    assert!(plain.headers.get("content-encoding").is_none(), "only for browsers that accept gzip");
+    assert_eq!(plain.header("vary"), "accept-encoding");
 }
