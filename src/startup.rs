@@ -78,8 +78,9 @@ impl Application {
             None => app::limits::RateLimiter::new(config.rate_limits),
         };
         let tokens = app::tokens::TokenCache::new(config.token_cache);
-        let listener = db::notify::Listener::spawn(config.database_url.clone(), tokens.subscriber())
-            .context("starting the token-change listener")?;
+        let listener =
+            db::notify::Listener::spawn(config.database_url.clone(), tokens.subscriber(), db.outages())
+                .context("starting the token-change listener")?;
         let app = App {
             config: Arc::new(config),
             db,

@@ -1,6 +1,7 @@
 //! Structured logging with `tracing`. Log lines never carry secrets: tokens, passwords,
 //! session keys and setup links are kept out of every `instrument` and event.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -44,7 +45,7 @@ pub async fn log_requests(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let id = hex(&crate::app::random::bytes::<8>());
+    let id = RequestId::next();
     let method = req.method().clone();
     let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let app = req.app_data::<actix_web::web::Data<crate::app::App>>().cloned();
@@ -54,7 +55,7 @@ pub async fn log_requests(
     // its request even when info lines are filtered out.
     let span = tracing::error_span!(
         "request",
-        %id,
+        id = id.as_str(),
         integration = tracing::field::Empty,
         user = tracing::field::Empty,
         client = tracing::field::Empty
@@ -70,13 +71,54 @@ pub async fn log_requests(
     }
     span.in_scope(|| tracing::info!(%method, route, status, micros, "request"));
     outcome.map(|mut response| {
-        if let Ok(value) = HeaderValue::from_str(&id) {
+        if let Ok(value) = HeaderValue::from_str(id.as_str()) {
             response.headers_mut().insert(REQUEST_ID, value);
         }
         response
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+/// A request's id: 16 hex digits, unique within the process and unrelated from one request
+/// to the next. It is not a secret, so it needs no system call per request: SplitMix64's
+/// output function (a bijection of 64-bit numbers) over a counter that starts at a random
+/// point, so that ids neither repeat nor tell how many requests were served, and two
+/// instances' ids collide only by chance.
+struct RequestId([u8; 16]);
+
+impl RequestId {
+    fn next() -> Self {
+        static START: std::sync::LazyLock<u64> =
+            std::sync::LazyLock::new(|| u64::from_le_bytes(crate::app::random::bytes::<8>()));
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut mixed = START.wrapping_add(count.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        mixed ^= mixed >> 31;
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0; 16];
+        for (index, digit) in text.iter_mut().enumerate() {
+            *digit = DIGITS[usize::try_from((mixed >> (60 - 4 * index)) & 0xf).unwrap_or(0)];
+        }
+        Self(text)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::RequestId;
+
+    #[test]
+    fn request_ids_are_hex_and_do_not_repeat() {
+        let ids: HashSet<String> = (0..10_000).map(|_| RequestId::next().as_str().to_owned()).collect();
+        assert_eq!(ids.len(), 10_000);
+        assert!(ids.iter().all(|id| id.len() == 16 && id.bytes().all(|byte| byte.is_ascii_hexdigit())));
+    }
 }

@@ -1,14 +1,12 @@
 //! Who is calling: the bearer token, verified by [`crate::app::tokens::authenticate`], and
-//! the `X-RateLimit-*` headers of every answer.
+//! the `X-RateLimit-*` headers of its answer.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::HttpMessage as _;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web::Data};
 
 use super::ApiError;
@@ -44,7 +42,8 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let app = req.app_data::<Data<App>>().cloned().ok_or(ApiError::INTERNAL)?;
             let ip = client::ip(&req);
-            tracing::Span::current().record("client", tracing::field::display(&ip));
+            let span = tracing::Span::current();
+            span.record("client", tracing::field::display(&ip));
             let presented = bearer(&req)
                 .ok_or_else(|| refused("An Authorization header with a Bearer token is required"))?;
             let (verified, standing) =
@@ -54,8 +53,7 @@ impl FromRequest for Caller {
                     Rejected::TooMany(seconds) => ApiError::too_many(seconds),
                     Rejected::Failed(error) => ApiError::from(error),
                 })?;
-            tracing::Span::current()
-                .record("integration", tracing::field::display(verified.caller.integration_id));
+            span.record("integration", tracing::field::display(verified.caller.integration_id));
             req.extensions_mut().insert(standing);
             if standing.exceeded {
                 return Err(ApiError::too_many(standing.retry_after));
@@ -80,12 +78,8 @@ impl Caller {
 }
 
 /// Copies the request's [`Standing`] (set when its token was verified) into the
-/// `X-RateLimit-*` headers of the response, errors included.
-pub async fn rate_limit_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut response = next.call(req).await?;
+/// `X-RateLimit-*` headers of its response.
+pub fn rate_limit_headers<B>(response: &mut ServiceResponse<B>) {
     let standing = response.request().extensions().get::<Standing>().copied();
     if let Some(standing) = standing {
         for (name, value) in standing.headers() {
@@ -93,5 +87,4 @@ pub async fn rate_limit_headers(
             response.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from(value));
         }
     }
-    Ok(response)
 }

@@ -71,9 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/v2")
-                .wrap(actix_web::middleware::from_fn(auth::rate_limit_headers))
-                .wrap(actix_web::middleware::from_fn(check_version))
-                .wrap(no_store())
+                .wrap(actix_web::middleware::from_fn(around_every_call))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NOT_FOUND.into()))
                 .service(resource(&["/health"], vec![(M::GET, web::get().to(tokens::health))]))
@@ -144,19 +142,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Refuses a `Version` header HighLevel does not publish (400); none is fine.
-async fn check_version(
+/// What every `/v2` call goes through, in one middleware (each layer of its own costs a
+/// boxed future per request): a `Version` header HighLevel does not publish is refused
+/// (400; none is fine); every answer gets `Cache-Control: no-store` (it carries what a
+/// token may reach) and, once the token was verified, its `X-RateLimit-*` headers, errors
+/// included.
+async fn around_every_call(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
-    let version = req.headers().get("version").map(|value| value.to_str().unwrap_or("").trim().to_owned());
-    if let Some(version) = version
-        && !VERSIONS.contains(&version.as_str())
-    {
+    let version = req.headers().get("version").map(|value| value.to_str().unwrap_or("").trim());
+    if version.is_some_and(|version| !VERSIONS.contains(&version)) {
         let response = ApiError::VERSION.error_response();
-        return Ok(req.into_response(response).map_into_right_body());
+        let mut response = req.into_response(response).map_into_right_body();
+        no_store_header(response.headers_mut());
+        return Ok(response);
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    let mut response = next.call(req).await?.map_into_left_body();
+    no_store_header(response.headers_mut());
+    auth::rate_limit_headers(&mut response);
+    Ok(response)
+}
+
+/// `Cache-Control: no-store`, unless the handler chose otherwise.
+fn no_store_header(headers: &mut header::HeaderMap) {
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
 }
 
 /// `Cache-Control: no-store` on every answer: they carry what a token may reach.

@@ -28,15 +28,15 @@ pub struct TokenOwner {
 /// The calling token's integration.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct TokenInfo {
+pub struct TokenInfo<'a> {
     /// The integration's id.
     pub integration_id: Uuid,
     /// Its name.
-    pub name: String,
+    pub name: &'a str,
     /// Whose it is.
     pub owner: TokenOwner,
     /// The scopes it holds.
-    pub scopes: Vec<String>,
+    pub scopes: &'a [String],
     /// When the calling token was issued.
     pub issued_at: DateTime<Utc>,
     /// When the calling token stops working (the old token of a rotation), else null.
@@ -56,16 +56,16 @@ pub struct TokenInfo {
 #[tracing::instrument(skip_all)]
 pub async fn token_info(caller: Caller) -> HttpResponse {
     let verified = caller.verified;
-    let token = verified.caller;
+    let token = &verified.caller;
     let owner = match token.owner.sub_account_id {
         None => TokenOwner { kind: "agency", id: token.owner.agency_id.0, company_id: None },
         Some(id) => TokenOwner { kind: "sub-account", id: id.0, company_id: Some(token.owner.agency_id.0) },
     };
     HttpResponse::Ok().json(TokenInfo {
         integration_id: token.integration_id.0,
-        name: token.name,
+        name: &token.name,
         owner,
-        scopes: token.scopes,
+        scopes: &token.scopes,
         issued_at: verified.issued_at,
         expires_at: verified.expires_at,
     })

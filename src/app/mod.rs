@@ -72,12 +72,18 @@ pub struct App {
 
 impl App {
     /// Runs `work` with a pooled connection on the blocking thread pool, so that database
-    /// round trips never stall the async executor.
+    /// round trips never stall the async executor. No transaction: for reads, and for a
+    /// write of one statement (which PostgreSQL applies atomically on its own; see
+    /// [`Self::write_one`]).
     pub async fn read<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        // Held until the work is done (or this request is dropped).
+        let Some(_turn) = self.db.turn().await else {
+            return Err(AppError::Unavailable(anyhow::anyhow!("no database connection came free in time")));
+        };
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.get()?;
@@ -95,6 +101,16 @@ impl App {
         T: Send + 'static,
     {
         self.read(move |conn| conn.transaction(work)).await
+    }
+
+    /// Runs a write of exactly one statement: atomic by itself, so without the two extra
+    /// round trips of `BEGIN` and `COMMIT`.
+    pub async fn write_one<T, F>(&self, statement: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(statement).await
     }
 
     /// Whether the database answers a query now.
@@ -122,8 +138,8 @@ pub enum Principal {
         /// Their email, which names them in the audit log.
         email: String,
     },
-    /// A private integration's token.
-    Token(TokenActor),
+    /// A private integration's token (as its cache entry shares it).
+    Token(Arc<TokenActor>),
 }
 
 impl Requester {
@@ -133,7 +149,7 @@ impl Requester {
     }
 
     /// A token asking from `ip`.
-    pub fn token(caller: TokenActor, ip: impl Into<String>) -> Self {
+    pub fn token(caller: Arc<TokenActor>, ip: impl Into<String>) -> Self {
         Self { principal: Principal::Token(caller), ip: ip.into() }
     }
 
@@ -154,7 +170,7 @@ impl Requester {
     }
 
     /// The token, for a use case only the API offers.
-    pub fn caller(&self) -> AppResult<&TokenActor> {
+    pub fn caller(&self) -> AppResult<&Arc<TokenActor>> {
         match &self.principal {
             Principal::Token(caller) => Ok(caller),
             Principal::User { .. } => Err(AppError::Forbidden),

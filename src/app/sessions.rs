@@ -45,7 +45,7 @@ pub async fn load(app: &App, key_digest: Vec<u8>) -> AppResult<Option<serde_json
 pub async fn insert(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult<()> {
     let now = app.clock.now();
     let write = SessionWrite::from(stored);
-    app.write(move |conn| Ok(db::sessions::insert(conn, &key_digest, &write, now)?)).await
+    app.write_one(move |conn| Ok(db::sessions::insert(conn, &key_digest, &write, now)?)).await
 }
 
 /// Replaces a session's state; `false` if the session no longer exists.
@@ -54,20 +54,20 @@ pub async fn update(app: &App, key_digest: Vec<u8>, stored: Stored) -> AppResult
     let write = SessionWrite::from(stored);
     let now = app.clock.now();
     let created_after = now - absolute(app);
-    app.write(move |conn| Ok(db::sessions::update(conn, &key_digest, &write, now, created_after)?)).await
+    app.write_one(move |conn| Ok(db::sessions::update(conn, &key_digest, &write, now, created_after)?)).await
 }
 
 /// Extends a session's idle deadline.
 #[tracing::instrument(skip_all)]
 pub async fn touch(app: &App, key_digest: Vec<u8>, expires_at: DateTime<Utc>) -> AppResult<()> {
     let now = app.clock.now();
-    app.write(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at, now)?)).await
+    app.write_one(move |conn| Ok(db::sessions::touch(conn, &key_digest, expires_at, now)?)).await
 }
 
 /// Ends one session.
 #[tracing::instrument(skip_all)]
 pub async fn delete(app: &App, key_digest: Vec<u8>) -> AppResult<()> {
-    app.write(move |conn| Ok(db::sessions::delete(conn, &key_digest)?)).await
+    app.write_one(move |conn| Ok(db::sessions::delete(conn, &key_digest)?)).await
 }
 
 /// The active person a session names, read fresh on every request so that a change of

@@ -40,8 +40,9 @@ pub fn issue(app: &App) -> (TokenSecret, IssuedToken) {
 /// A token that authenticates now.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    /// Its integration as authorization sees it.
-    pub caller: TokenActor,
+    /// Its integration as authorization sees it, shared with the cache (no copy per
+    /// request).
+    pub caller: Arc<TokenActor>,
     /// The token.
     pub token: TokenId,
     /// When it was issued.
@@ -93,22 +94,16 @@ pub async fn verify(app: &App, presented: &str) -> Result<Verified, Rejected> {
         app.metrics.verification(false);
         return Err(Rejected::Invalid);
     };
-    let authenticates = integration::authenticates(&entry.0, &entry.1, now);
+    let authenticates = integration::authenticates(&entry.integration, &entry.token, now);
     app.metrics.verification(authenticates);
     if !authenticates {
         return Err(Rejected::Invalid);
     }
-    let (integration, token) = (&entry.0, &entry.1);
     Ok(Verified {
-        caller: TokenActor {
-            integration_id: integration.id,
-            name: integration.name.clone(),
-            owner: integration.owner,
-            scopes: integration.scopes.clone(),
-        },
-        token: token.id,
-        issued_at: token.created_at,
-        expires_at: token.expires_at(),
+        caller: Arc::clone(&entry.actor),
+        token: entry.token.id,
+        issued_at: entry.token.created_at,
+        expires_at: entry.token.expires_at(),
     })
 }
 
@@ -126,7 +121,7 @@ async fn lookup(app: &App, token: &TokenSecret, digest: Vec<u8>) -> Result<Optio
             {
                 crate::db::integrations::redigest(conn, token.id, &current)?;
             }
-            Ok(found.map(|(integration, token, _)| Arc::new((integration, token))))
+            Ok(found.map(|(integration, token, _)| Arc::new(Cached::new(integration, token))))
         })
         .await?;
     app.tokens.insert(digest, found.clone(), generation);
@@ -197,7 +192,28 @@ impl Failures {
 }
 
 /// A token with its integration, as cached.
-pub type Entry = Arc<(Integration, Token)>;
+pub type Entry = Arc<Cached>;
+
+/// What the cache keeps of a token.
+pub struct Cached {
+    integration: Integration,
+    token: Token,
+    /// The integration as authorization sees it, made once and shared by every request
+    /// that presents the token.
+    actor: Arc<TokenActor>,
+}
+
+impl Cached {
+    fn new(integration: Integration, token: Token) -> Self {
+        let actor = Arc::new(TokenActor {
+            integration_id: integration.id,
+            name: integration.name.clone(),
+            owner: integration.owner,
+            scopes: integration.scopes.clone(),
+        });
+        Self { integration, token, actor }
+    }
+}
 
 /// How long an entry may live without any notification.
 const TTL: Duration = Duration::from_secs(30);
@@ -308,7 +324,7 @@ impl Subscriber for Inner {
         self.generation.fetch_add(1, Ordering::AcqRel);
         match change {
             Change::Integration(id) => {
-                let evicted = self.entries.invalidate_entries_if(move |_, entry| entry.0.id == id);
+                let evicted = self.entries.invalidate_entries_if(move |_, entry| entry.integration.id == id);
                 if evicted.is_err() {
                     self.entries.invalidate_all();
                 }

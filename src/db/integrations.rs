@@ -150,10 +150,15 @@ pub fn list(conn: &mut PgConnection, owner: Owner) -> QueryResult<Vec<(Integrati
             .select(TokenRow::as_select())
             .load(conn)?,
     )?;
+    let mut by_integration: std::collections::HashMap<IntegrationId, Vec<Token>> =
+        std::collections::HashMap::with_capacity(found.len());
+    for token in tokens {
+        by_integration.entry(token.integration_id).or_default().push(token);
+    }
     Ok(found
         .into_iter()
         .map(|integration| {
-            let own = tokens.iter().filter(|token| token.integration_id == integration.id).cloned().collect();
+            let own = by_integration.remove(&integration.id).unwrap_or_default();
             (integration, own)
         })
         .collect())

@@ -22,7 +22,7 @@ pub mod users;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use diesel::Connection as _;
@@ -40,7 +40,104 @@ const MIGRATION_LOCK: i64 = 0x5052_4956_494e_5447; // "PRIVINTG"
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A pooled connection.
-pub type Connection = PooledConnection<ConnectionManager<PgConnection>>;
+pub type Connection = PooledConnection<Manager>;
+
+/// A connection that was idle at least this long is checked (`SELECT 1`) before it is
+/// handed out; one in steady use is not (HikariCP's "alive bypass window").
+const CHECK_AFTER_IDLE: Duration = Duration::from_millis(500);
+
+/// diesel's connection manager, with a cheaper checkout. Checking every connection before
+/// each use costs a round trip per request (a cold token verification took two round
+/// trips instead of one), so a connection is checked only when it may have gone bad
+/// unnoticed: when it was idle for a while, or when it was last used before this process
+/// saw a connection to the database fail (an outage breaks every connection at once, so
+/// after one, each connection is checked once before it is trusted again). A connection
+/// that breaks in use is discarded when it comes back (diesel marks it broken once libpq
+/// reports it lost).
+pub struct Manager {
+    inner: ConnectionManager<PgConnection>,
+    outages: Outages,
+}
+
+/// A pooled connection, with when it was last given back.
+pub struct Pooled {
+    conn: PgConnection,
+    returned: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = self.inner.connect().inspect_err(|_| self.outages.seen())?;
+        Ok(Pooled { conn, returned: Instant::now() })
+    }
+
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
+        if conn.returned.elapsed() < CHECK_AFTER_IDLE && !self.outages.seen_since(conn.returned) {
+            return Ok(());
+        }
+        self.inner.is_valid(&mut conn.conn).inspect_err(|_| self.outages.seen())
+    }
+
+    /// Called when a connection comes back to the pool.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.returned = Instant::now();
+        let broken = self.inner.has_broken(&mut conn.conn);
+        if broken {
+            self.outages.seen();
+        }
+        broken
+    }
+}
+
+/// When this process last saw a connection to the database fail (a pooled one, a new one,
+/// or the change listener's), and whether the database seems reachable since.
+#[derive(Clone)]
+pub struct Outages(Arc<OutageState>);
+
+struct OutageState {
+    last: std::sync::Mutex<Option<Instant>>,
+    reachable: AtomicBool,
+}
+
+impl Default for Outages {
+    fn default() -> Self {
+        Self(Arc::new(OutageState { last: std::sync::Mutex::default(), reachable: AtomicBool::new(true) }))
+    }
+}
+
+impl Outages {
+    /// Notes a failure now.
+    pub fn seen(&self) {
+        *self.0.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+        self.0.reachable.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a failure was seen at or after `instant`.
+    fn seen_since(&self, instant: Instant) -> bool {
+        self.0
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|last| last >= instant)
+    }
+}
 
 /// The shared connection pool, and whether the database answered last time we asked.
 #[derive(Clone)]
@@ -49,8 +146,10 @@ pub struct Database {
 }
 
 struct Shared {
-    pool: Pool<ConnectionManager<PgConnection>>,
-    reachable: AtomicBool,
+    pool: Pool<Manager>,
+    outages: Outages,
+    /// One permit per connection the pool may open: see [`Database::turn`].
+    turns: tokio::sync::Semaphore,
 }
 
 /// Watches for the pool to close: once every [`Database`] handle is gone, its connections
@@ -80,13 +179,30 @@ impl Database {
     /// A pool of at most `size` connections. Connections are opened on demand, so a
     /// database that goes away and comes back is picked up without a restart.
     pub fn new(url: &str, size: u32) -> Self {
+        let outages = Outages::default();
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(0))
             .connection_timeout(CHECKOUT_TIMEOUT)
             .idle_timeout(Some(Duration::from_secs(300)))
-            .build_unchecked(ConnectionManager::new(url));
-        Self { inner: Arc::new(Shared { pool, reachable: AtomicBool::new(true) }) }
+            .build_unchecked(Manager { inner: ConnectionManager::new(url), outages: outages.clone() });
+        let turns = tokio::sync::Semaphore::new(usize::try_from(size).unwrap_or(1));
+        Self { inner: Arc::new(Shared { pool, outages, turns }) }
+    }
+
+    /// Where failures of connections to this database are noted (the change listener
+    /// reports its own there).
+    pub fn outages(&self) -> Outages {
+        self.inner.outages.clone()
+    }
+
+    /// Waits (without blocking a thread) until a connection could be free, at most the
+    /// checkout timeout; `None` if none came. Whoever then takes a connection on a
+    /// blocking thread holds one of the pool's turns, so work never waits for a
+    /// connection on a parked thread: under load, a thread per waiting request would
+    /// cost more in switches than the queries themselves.
+    pub async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        tokio::time::timeout(CHECKOUT_TIMEOUT, self.inner.turns.acquire()).await.ok()?.ok()
     }
 
     /// A watch on this pool closing, for an orderly shutdown.
@@ -99,19 +215,20 @@ impl Database {
     pub fn get(&self) -> Result<Connection, Unavailable> {
         match self.inner.pool.get() {
             Ok(conn) => {
-                self.inner.reachable.store(true, Ordering::Relaxed);
+                self.inner.outages.0.reachable.store(true, Ordering::Relaxed);
                 Ok(conn)
             }
             Err(error) => {
-                self.inner.reachable.store(false, Ordering::Relaxed);
+                self.inner.outages.0.reachable.store(false, Ordering::Relaxed);
                 Err(Unavailable(error))
             }
         }
     }
 
-    /// Whether the last attempt to reach the database failed.
+    /// Whether the last attempt to reach the database failed (a checkout, or a query
+    /// whose connection broke).
     pub fn seems_unavailable(&self) -> bool {
-        !self.inner.reachable.load(Ordering::Relaxed)
+        !self.inner.outages.0.reachable.load(Ordering::Relaxed)
     }
 }
 

@@ -66,12 +66,16 @@ pub struct Listener {
 impl Listener {
     /// Starts listening on its own thread, telling `subscriber` of every change, until
     /// stopped (or until the subscriber is gone).
-    pub fn spawn<S: Subscriber>(url: String, subscriber: Weak<S>) -> std::io::Result<Self> {
+    pub fn spawn<S: Subscriber>(
+        url: String,
+        subscriber: Weak<S>,
+        outages: super::Outages,
+    ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("token-change-listener".into())
-            .spawn(move || run(&url, &subscriber, &flag))?;
+            .spawn(move || run(&url, &subscriber, &outages, &flag))?;
         Ok(Self { stop, thread: Some(thread) })
     }
 
@@ -97,7 +101,7 @@ impl Drop for Listener {
     }
 }
 
-fn run<S: Subscriber>(url: &str, subscriber: &Weak<S>, stop: &AtomicBool) {
+fn run<S: Subscriber>(url: &str, subscriber: &Weak<S>, outages: &super::Outages, stop: &AtomicBool) {
     let running = || !stop.load(Ordering::Acquire) && subscriber.strong_count() > 0;
     while running() {
         match PgConnection::establish(url) {
@@ -111,8 +115,14 @@ fn run<S: Subscriber>(url: &str, subscriber: &Weak<S>, stop: &AtomicBool) {
                     subscriber.changed(Change::Everything);
                 }
                 listen(&mut conn, subscriber, &running);
+                // It lost its connection (or is stopping): the pool's connections may
+                // have gone with it.
+                if running() {
+                    outages.seen();
+                }
             }
             Err(error) => {
+                outages.seen();
                 tracing::warn!(%error, "token-change listener cannot connect; retrying");
                 pause(RETRY, &running);
             }

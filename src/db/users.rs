@@ -190,15 +190,15 @@ pub fn two_factor_required(conn: &mut PgConnection, id: UserId) -> QueryResult<b
 /// Whether the person must set up two-factor before anything else: their agency requires
 /// it and they have not turned it on.
 pub fn must_set_up_two_factor(conn: &mut PgConnection, id: UserId) -> QueryResult<bool> {
-    use super::schema::two_factor;
-    if !two_factor_required(conn, id)? {
-        return Ok(false);
-    }
-    let enabled: bool = diesel::select(diesel::dsl::exists(
-        two_factor::table.filter(two_factor::user_id.eq(id)).filter(two_factor::enabled_at.is_not_null()),
-    ))
-    .get_result(conn)?;
-    Ok(!enabled)
+    use super::schema::{agencies, two_factor};
+    // One round trip: it is asked on every page view.
+    let enabled =
+        two_factor::table.filter(two_factor::user_id.eq(id)).filter(two_factor::enabled_at.is_not_null());
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(id))
+        .select(agencies::require_two_factor.and(diesel::dsl::not(diesel::dsl::exists(enabled))))
+        .first(conn)
 }
 
 /// Replaces the user's password hash.

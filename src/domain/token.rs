@@ -45,7 +45,8 @@ impl TokenSecret {
     /// Checks format and checksum; no I/O.
     pub fn parse(text: &str) -> Result<Self, TokenFormatError> {
         let rest = text.strip_prefix(PREFIX).ok_or(TokenFormatError::Malformed)?;
-        if rest.len() != RANDOM_LEN + CHECKSUM_LEN || !rest.bytes().all(|byte| BASE62.contains(&byte)) {
+        // Base62 is exactly the ASCII letters and digits.
+        if rest.len() != RANDOM_LEN + CHECKSUM_LEN || !rest.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
             return Err(TokenFormatError::Malformed);
         }
         let (body, sum) = rest.split_at(RANDOM_LEN);

@@ -34,6 +34,10 @@ pub fn addressed_origin(req: &HttpRequest) -> String {
 pub fn ip(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else { return "unknown".to_owned() };
     let trusted = req.app_data::<Data<App>>().map_or(&[][..], |app| app.config.trusted_proxies.as_slice());
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        // An untrusted peer's forwarding header does not count: no need to look for one.
+        return peer.to_string();
+    }
     client_address(
         peer,
         req.headers().get_all("x-forwarded-for").filter_map(|value| value.to_str().ok()),
