@@ -222,7 +222,8 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
     caller.require(&app, "locations.readonly")?;
     let location: SubAccountId = id(&path)?;
     let found = app::locations::location(&app, &caller.requester, location).await?;
-    Ok(HttpResponse::Ok().json(LocationResponse { location: Location::from(found) }))
+    Ok(HttpResponse::Ok()
+        .json(LocationResponse { location: Location::from(std::sync::Arc::unwrap_or_clone(found)) }))
 }
 
 /// Ascending or descending.

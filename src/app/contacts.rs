@@ -15,7 +15,11 @@ use crate::domain::tenancy::SubAccount;
 use super::{App, AppError, AppResult, Requester};
 
 /// The location, if the token reaches it (an unknown one is out of reach too).
-async fn reachable_location(app: &App, by: &Requester, id: SubAccountId) -> AppResult<SubAccount> {
+async fn reachable_location(
+    app: &App,
+    by: &Requester,
+    id: SubAccountId,
+) -> AppResult<std::sync::Arc<SubAccount>> {
     super::locations::location(app, by, id).await
 }
 

@@ -38,5 +38,9 @@ pub async fn set_private_integrations(
         db::audit::record(conn, &event)?;
         Ok(())
     })
-    .await
+    .await?;
+    if let Some(id) = context.sub_account_id() {
+        app.tokens.changed(super::tokens::Change::Location(id));
+    }
+    Ok(())
 }

@@ -2,7 +2,9 @@
 //! through the API by tokens, created by the operator's CLI.
 
 use crate::db::{self, audit::NewEvent};
-use crate::domain::access::TokenDenial;
+use std::sync::Arc;
+
+use crate::domain::access::{TokenActor, TokenDenial};
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::people::DisplayName;
@@ -20,11 +22,35 @@ pub async fn company(app: &App, by: &Requester, id: AgencyId) -> AppResult<Agenc
     app.read(move |conn| Ok(db::agencies::find(conn, id)?)).await
 }
 
-/// A sub-account within the token's reach; an unknown one is out of reach too.
+/// A sub-account within the token's reach; an unknown one is out of reach too. Served
+/// from this instance's cache when it holds the sub-account (a change anywhere evicts it;
+/// see [`crate::db::notify`]).
 #[tracing::instrument(skip_all, fields(%id))]
-pub async fn location(app: &App, by: &Requester, id: SubAccountId) -> AppResult<SubAccount> {
-    let caller = by.caller()?.clone();
+pub async fn location(app: &App, by: &Requester, id: SubAccountId) -> AppResult<Arc<SubAccount>> {
+    let caller = by.caller()?;
+    let found = match app.tokens.location(id) {
+        Some(cached) => Some(cached),
+        None => {
+            let generation = app.tokens.generation();
+            let found = app.read(move |conn| Ok(db::agencies::find_sub_account(conn, id).ok())).await?;
+            let found = found.map(Arc::new);
+            if let Some(sub) = &found {
+                app.tokens.insert_location(Arc::clone(sub), generation);
+            }
+            found
+        }
+    };
+    reachable(caller, found)
+}
+
+/// As [`location`], read from the database: what a change starts from.
+async fn fresh(app: &App, by: &Requester, id: SubAccountId) -> AppResult<Arc<SubAccount>> {
+    let caller = by.caller()?;
     let found = app.read(move |conn| Ok(db::agencies::find_sub_account(conn, id).ok())).await?;
+    reachable(caller, found.map(Arc::new))
+}
+
+fn reachable(caller: &TokenActor, found: Option<Arc<SubAccount>>) -> AppResult<Arc<SubAccount>> {
     match found {
         Some(sub) if caller.reaches_sub_account(sub.id, sub.agency_id) => Ok(sub),
         _ => Err(TokenDenial::Location.into()),
@@ -76,7 +102,7 @@ pub async fn update(
     id: SubAccountId,
     change: LocationChange,
 ) -> AppResult<SubAccount> {
-    let found = location(app, by, id).await?;
+    let found = fresh(app, by, id).await?;
     let (name, profile, allow_duplicates) = change.applied(&found);
     let renamed = (name != found.name).then(|| name.clone());
     let event = NewEvent {
@@ -88,24 +114,28 @@ pub async fn update(
         },
         ..by.event(AuditAction::ApiLocationUpdate, found.agency_id, Some(found.id), app.clock.now())
     };
-    app.write(move |conn| {
-        if let Some(name) = &renamed {
-            let name =
-                DisplayName::parse(name).map_err(|message| crate::app::AppError::invalid("name", message))?;
-            db::agencies::rename_sub_account(conn, id, &name)?;
-        }
-        db::agencies::set_profile(conn, id, &profile, allow_duplicates)?;
-        db::audit::record(conn, &event)?;
-        Ok(db::agencies::find_sub_account(conn, id)?)
-    })
-    .await
+    let updated = app
+        .write(move |conn| {
+            if let Some(name) = &renamed {
+                let name = DisplayName::parse(name)
+                    .map_err(|message| crate::app::AppError::invalid("name", message))?;
+                db::agencies::rename_sub_account(conn, id, &name)?;
+            }
+            db::agencies::set_profile(conn, id, &profile, allow_duplicates)?;
+            db::audit::record(conn, &event)?;
+            Ok(db::agencies::find_sub_account(conn, id)?)
+        })
+        .await?;
+    // This instance reads its own change at once; the others when they hear of it.
+    app.tokens.changed(Change::Location(id));
+    Ok(updated)
 }
 
 /// Deletes a sub-account within the token's reach, with its memberships, its contacts,
 /// its integrations (whose tokens stop working) and the people who worked only there.
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn delete(app: &App, by: &Requester, id: SubAccountId) -> AppResult<()> {
-    let found = location(app, by, id).await?;
+    let found = fresh(app, by, id).await?;
     let event = NewEvent {
         target_id: Some(found.id.0),
         target_label: Some(found.name.clone()),

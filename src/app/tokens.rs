@@ -8,7 +8,8 @@
 //! clock on every request. Invalidation comes from PostgreSQL LISTEN/NOTIFY (see
 //! [`crate::db::notify`]); a short TTL is the safety net. Unknown digests are remembered
 //! apart, in a smaller cache of their own, so that guesses cannot evict live tokens; and a
-//! client address that keeps presenting bad tokens is refused before any lookup.
+//! client address that keeps presenting bad tokens is refused before any lookup. The same
+//! cache keeps the sub-accounts the API reads by id, invalidated the same way.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,8 +23,9 @@ use crate::db::integrations::IssuedToken;
 pub use crate::db::notify::Change;
 use crate::db::notify::Subscriber;
 use crate::domain::access::TokenActor;
-use crate::domain::ids::TokenId;
+use crate::domain::ids::{SubAccountId, TokenId};
 use crate::domain::integration::{self, Integration, Token};
+use crate::domain::tenancy::SubAccount;
 use crate::domain::token::{TokenFormatError, TokenSecret};
 
 use super::limits::Standing;
@@ -221,6 +223,8 @@ const TTL: Duration = Duration::from_secs(30);
 const CAPACITY: u64 = 200_000;
 /// How many unknown digests an instance remembers, apart from the tokens.
 const UNKNOWN_CAPACITY: u64 = 20_000;
+/// How many sub-accounts an instance keeps in memory.
+const LOCATION_CAPACITY: u64 = 50_000;
 
 /// The cache, shared by all workers of an instance.
 #[derive(Clone)]
@@ -234,6 +238,8 @@ pub struct Inner {
     enabled: bool,
     entries: Cache<Vec<u8>, Entry>,
     unknown: Cache<Vec<u8>, ()>,
+    /// Sub-accounts as the API reads them by id (`GET /v2/locations/{id}`).
+    locations: Cache<SubAccountId, Arc<SubAccount>>,
     failures: Failures,
     /// Bumped by every change, so a lookup that raced with a change is not cached.
     generation: AtomicU64,
@@ -254,12 +260,14 @@ impl TokenCache {
         let entries =
             Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).support_invalidation_closures().build();
         let unknown = Cache::builder().max_capacity(UNKNOWN_CAPACITY).time_to_live(TTL).build();
+        let locations = Cache::builder().max_capacity(LOCATION_CAPACITY).time_to_live(TTL).build();
         let (applied, _) = tokio::sync::watch::channel(0);
         Self {
             inner: Arc::new(Inner {
                 enabled,
                 entries,
                 unknown,
+                locations,
                 failures: Failures::default(),
                 generation: AtomicU64::new(0),
                 applied,
@@ -292,6 +300,21 @@ impl TokenCache {
                 Some(entry) => self.inner.entries.insert(digest, entry),
                 None => self.inner.unknown.insert(digest, ()),
             }
+        }
+    }
+
+    /// A cached sub-account.
+    pub fn location(&self, id: SubAccountId) -> Option<Arc<SubAccount>> {
+        if !self.inner.enabled {
+            return None;
+        }
+        self.inner.locations.get(&id)
+    }
+
+    /// Caches a sub-account read at `generation`, unless a change arrived meanwhile.
+    pub fn insert_location(&self, found: Arc<SubAccount>, generation: u64) {
+        if self.inner.enabled && self.generation() == generation {
+            self.inner.locations.insert(found.id, found);
         }
     }
 
@@ -329,9 +352,11 @@ impl Subscriber for Inner {
                     self.entries.invalidate_all();
                 }
             }
+            Change::Location(id) => self.locations.invalidate(&id),
             Change::Everything => {
                 self.entries.invalidate_all();
                 self.unknown.invalidate_all();
+                self.locations.invalidate_all();
             }
         }
         self.applied.send_modify(|count| *count += 1);

@@ -75,7 +75,7 @@ impl From<SubAccountRow> for SubAccount {
     }
 }
 
-/// Writes a location's details and duplicate-contact setting.
+/// Writes a location's details and duplicate-contact setting, and announces the change.
 pub fn set_profile(
     conn: &mut PgConnection,
     id: SubAccountId,
@@ -95,8 +95,8 @@ pub fn set_profile(
             sub_accounts::timezone.eq(profile.timezone.as_deref()),
             sub_accounts::allow_duplicate_contact.eq(allow_duplicate_contact),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    super::notify::location_changed(conn, id)
 }
 
 /// Locks a sub-account's row until the transaction ends: contact writes that must not
@@ -193,7 +193,8 @@ pub fn set_labs_private_integrations(
         Some(id) => {
             diesel::update(sub_accounts::table.find(id).filter(sub_accounts::agency_id.eq(agency_id)))
                 .set(sub_accounts::labs_private_integrations.eq(enabled))
-                .execute(conn)
+                .execute(conn)?;
+            super::notify::location_changed(conn, id).map(|()| 1)
         }
     }
     .map(drop)
@@ -211,12 +212,10 @@ pub fn set_require_two_factor(
         .map(drop)
 }
 
-/// Renames a sub-account.
+/// Renames a sub-account, and announces the change.
 pub fn rename_sub_account(conn: &mut PgConnection, id: SubAccountId, name: &DisplayName) -> QueryResult<()> {
-    diesel::update(sub_accounts::table.find(id))
-        .set(sub_accounts::name.eq(name.as_str()))
-        .execute(conn)
-        .map(drop)
+    diesel::update(sub_accounts::table.find(id)).set(sub_accounts::name.eq(name.as_str())).execute(conn)?;
+    super::notify::location_changed(conn, id)
 }
 
 /// Deletes a sub-account; its memberships and integrations (with their tokens) go with it.

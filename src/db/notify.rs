@@ -1,7 +1,7 @@
-//! Cross-instance invalidation of the token cache with PostgreSQL LISTEN/NOTIFY. A change
-//! to an integration's tokens, scopes or existence sends a notification from the same
-//! transaction (so it is delivered exactly when the change commits); every instance's
-//! listener evicts what it cached for that integration.
+//! Cross-instance invalidation of the API's cache with PostgreSQL LISTEN/NOTIFY. A change
+//! to an integration's tokens, scopes or existence, or to a sub-account, sends a
+//! notification from the same transaction (so it is delivered exactly when the change
+//! commits); every instance's listener evicts what it cached of it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use diesel::PgConnection;
 use diesel::prelude::*;
 
-use crate::domain::ids::IntegrationId;
+use crate::domain::ids::{IntegrationId, SubAccountId};
 
 /// The channel.
 pub const CHANNEL: &str = "pi_token_changes";
@@ -20,6 +20,18 @@ pub fn integration_changed(conn: &mut PgConnection, id: IntegrationId) -> QueryR
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANNEL)
         .bind::<diesel::sql_types::Text, _>(id.to_string())
+        .execute(conn)
+        .map(drop)
+}
+
+/// The payload of a sub-account's change: the prefix, then its id.
+const LOCATION: &str = "location:";
+
+/// Announces a change to a sub-account (delivered at commit).
+pub fn location_changed(conn: &mut PgConnection, id: SubAccountId) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<diesel::sql_types::Text, _>(CHANNEL)
+        .bind::<diesel::sql_types::Text, _>(format!("{LOCATION}{id}"))
         .execute(conn)
         .map(drop)
 }
@@ -36,8 +48,21 @@ pub fn everything_changed(conn: &mut PgConnection) -> QueryResult<()> {
 pub enum Change {
     /// One integration changed.
     Integration(IntegrationId),
+    /// One sub-account changed.
+    Location(SubAccountId),
     /// Anything may have changed: after a reconnect (NOTIFY is not replayed) or a bulk change.
     Everything,
+}
+
+impl Change {
+    /// The change a notification's payload announces; anything unknown may have changed
+    /// everything.
+    fn from_payload(payload: &str) -> Self {
+        if let Some(id) = payload.strip_prefix(LOCATION) {
+            return id.parse().map_or(Self::Everything, Self::Location);
+        }
+        payload.parse().map_or(Self::Everything, Self::Integration)
+    }
 }
 
 /// Something that reacts to changes; the listener stops once it is gone.
@@ -144,10 +169,7 @@ fn listen<S: Subscriber>(conn: &mut PgConnection, subscriber: &Weak<S>, running:
         let Some(target) = subscriber.upgrade() else { return };
         for notification in conn.notifications_iter() {
             match notification {
-                Ok(notification) => target.changed(match notification.payload.parse::<IntegrationId>() {
-                    Ok(id) => Change::Integration(id),
-                    Err(_) => Change::Everything,
-                }),
+                Ok(notification) => target.changed(Change::from_payload(&notification.payload)),
                 Err(error) => {
                     tracing::warn!(%error, "token-change listener lost its connection; reconnecting");
                     return;

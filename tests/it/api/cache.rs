@@ -2,6 +2,7 @@
 //! reconnect.
 
 use super::*;
+use serde_json::json;
 
 /// Waits until `app`'s token cache has applied more than `seen` changes (notifications
 /// from other instances included); the count it reached. The bound is generous: it only
@@ -110,4 +111,56 @@ async fn with_token_cache_off_every_request_reads_the_database() {
     {
         assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
     }
+}
+
+#[tokio::test]
+async fn a_location_is_served_from_the_cache_until_a_change_anywhere_evicts_it() {
+    let first = TestApp::spawn().await;
+    let world = seed(&mut first.conn());
+    let second = TestApp::spawn_with(crate::support::Options {
+        env: vec![],
+        database: None,
+        database_url: Some(first.db.url()),
+    })
+    .await;
+    let listening = cache_changes_after(&second, 0).await;
+    first.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) =
+        create_integration(&first, AGENCY, "Sync", &["locations.readonly", "locations.write"]).await;
+    let path = format!("/v2/locations/{}", world.sub_a);
+    let name = |(status, body): (u16, serde_json::Value)| (status, body["location"]["name"].clone());
+    // Both instances hold the location.
+    assert_eq!(name(Api::new(&first).get(&path, Some(&token)).await), (200, "Alpha Dental".into()));
+    assert_eq!(name(Api::new(&second).get(&path, Some(&token)).await), (200, "Alpha Dental".into()));
+
+    // A change through the first instance: it reads its own change at once…
+    let (status, renamed) =
+        send(&first, reqwest::Method::PUT, &path, &token, json!({ "name": "Alpha Dental Care" })).await;
+    assert_eq!((status, &renamed["name"]), (200, &json!("Alpha Dental Care")));
+    assert_eq!(name(Api::new(&first).get(&path, Some(&token)).await), (200, "Alpha Dental Care".into()));
+    // …and the second as soon as it hears of it.
+    let heard = cache_changes_after(&second, listening).await;
+    assert_eq!(name(Api::new(&second).get(&path, Some(&token)).await), (200, "Alpha Dental Care".into()));
+
+    // A change made by hand in the database, announced as the app announces its own.
+    {
+        use diesel::RunQueryDsl as _;
+        let mut conn = first.conn();
+        diesel::sql_query(format!("UPDATE sub_accounts SET name = 'Alpha' WHERE id = '{}'", world.sub_a))
+            .execute(&mut conn)
+            .expect("rename");
+        assert_eq!(
+            name(Api::new(&second).get(&path, Some(&token)).await),
+            (200, "Alpha Dental Care".into()),
+            "unannounced, the cached location is what the second instance serves"
+        );
+        private_integrations::db::notify::location_changed(&mut conn, world.sub_a).expect("notify");
+    }
+    let heard = cache_changes_after(&second, heard).await;
+    assert_eq!(name(Api::new(&second).get(&path, Some(&token)).await), (200, "Alpha".into()));
+
+    // Deleted through the first instance: out of reach on the second once it hears of it.
+    assert_eq!(send(&first, reqwest::Method::DELETE, &path, &token, json!(null)).await.0, 200);
+    cache_changes_after(&second, heard).await;
+    assert_eq!(Api::new(&second).get(&path, Some(&token)).await.0, 403);
 }
