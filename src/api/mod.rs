@@ -32,11 +32,11 @@ use crate::domain::access::TokenDenial;
 /// The `Version` header values HighLevel publishes; any is accepted, and so is none.
 pub const VERSIONS: [&str; 4] = ["2021-07-28", "2021-04-15", "2023-02-21", "v3"];
 
-/// A resource at `paths` answering `routes`; any other method gets 405 with `Allow`.
-fn resource(paths: &[&str], routes: Vec<(Method, Route)>) -> actix_web::Resource {
+/// The resource at `path` answering `routes`; any other method gets 405 with `Allow`.
+fn resource(path: &str, routes: Vec<(Method, Route)>) -> actix_web::Resource {
     let allowed: Vec<&str> = routes.iter().map(|(method, _)| method.as_str()).collect();
     let allow = allowed.join(", ");
-    let mut resource = web::resource(paths.iter().map(|path| (*path).to_owned()).collect::<Vec<_>>());
+    let mut resource = web::resource(path);
     for (_, route) in routes {
         resource = resource.route(route);
     }
@@ -44,6 +44,14 @@ fn resource(paths: &[&str], routes: Vec<(Method, Route)>) -> actix_web::Resource
         let allow = allow.clone();
         async move { method_not_allowed(&allow) }
     }))
+}
+
+/// A group of resources under a fixed prefix (`/locations`, …). The router compares a
+/// fixed prefix as text, and tries a pattern with a `{segment}` (a regular expression
+/// each) only within its own group, so a request is matched against a handful of
+/// patterns, not against every pattern of the API.
+fn group(prefix: &str) -> actix_web::Scope {
+    web::scope(prefix).default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() }))
 }
 
 fn method_not_allowed(allow: &str) -> HttpResponse {
@@ -54,8 +62,9 @@ fn method_not_allowed(allow: &str) -> HttpResponse {
     response
 }
 
-/// Registers the API routes. Paths work with and without the trailing slash HighLevel's
-/// SDK uses (`/locations/`, `/users/`, `/contacts/`).
+/// Registers the API routes. Collections answer with and without the trailing slash
+/// HighLevel's SDK uses (`/locations/`, `/users/`, `/contacts/`): one resource each, since
+/// a resource of several paths is matched by a regular expression set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use Method as M;
     cfg.route("/openapi.json", web::get().to(openapi::document))
@@ -74,72 +83,86 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .wrap(actix_web::middleware::from_fn(around_every_call))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NOT_FOUND.into()))
-                .service(resource(&["/health"], vec![(M::GET, web::get().to(tokens::health))]))
-                .service(resource(&["/oauth/token-info"], vec![(M::GET, web::get().to(tokens::token_info))]))
-                .service(resource(&["/companies/{companyId}"], vec![(M::GET, web::get().to(companies::get))]))
-                .service(resource(&["/locations/search"], vec![(M::GET, web::get().to(locations::search))]))
-                .service(resource(
-                    &["/locations", "/locations/"],
-                    vec![(M::POST, web::post().to(locations::create))],
-                ))
-                .service(resource(
-                    &["/locations/{locationId}"],
-                    vec![
-                        (M::GET, web::get().to(locations::get)),
-                        (M::PUT, web::put().to(locations::update)),
-                        (M::DELETE, web::delete().to(locations::delete)),
-                    ],
-                ))
-                .service(resource(&["/users/search"], vec![(M::GET, web::get().to(users::search))]))
-                .service(resource(
-                    &["/users/search/filter-by-email"],
-                    vec![(M::POST, web::post().to(users::filter_by_email))],
-                ))
-                .service(resource(
-                    &["/users", "/users/"],
-                    vec![
-                        (M::GET, web::get().to(users::by_location)),
-                        (M::POST, web::post().to(users::create)),
-                    ],
-                ))
-                .service(resource(
-                    &["/users/{userId}"],
-                    vec![
-                        (M::GET, web::get().to(users::get)),
-                        (M::PUT, web::put().to(users::update)),
-                        (M::DELETE, web::delete().to(users::delete)),
-                    ],
-                ))
-                .service(resource(&["/contacts/search"], vec![(M::POST, web::post().to(contacts::search))]))
-                .service(resource(
-                    &["/contacts/search/duplicate"],
-                    vec![(M::GET, web::get().to(contacts::duplicate))],
-                ))
-                .service(resource(&["/contacts/upsert"], vec![(M::POST, web::post().to(contacts::upsert))]))
-                .service(resource(
-                    &["/contacts", "/contacts/"],
-                    vec![
-                        (M::GET, web::get().to(contacts::list)),
-                        (M::POST, web::post().to(contacts::create)),
-                    ],
-                ))
-                .service(resource(
-                    &["/contacts/{contactId}/tags"],
-                    vec![
-                        (M::POST, web::post().to(contacts::add_tags)),
-                        (M::DELETE, web::delete().to(contacts::remove_tags)),
-                    ],
-                ))
-                .service(resource(
-                    &["/contacts/{contactId}"],
-                    vec![
-                        (M::GET, web::get().to(contacts::get)),
-                        (M::PUT, web::put().to(contacts::update)),
-                        (M::DELETE, web::delete().to(contacts::delete)),
-                    ],
-                ))
+                .service(resource("/health", vec![(M::GET, web::get().to(tokens::health))]))
+                .service(resource("/oauth/token-info", vec![(M::GET, web::get().to(tokens::token_info))]))
+                .service(
+                    group("/companies")
+                        .service(resource("/{companyId}", vec![(M::GET, web::get().to(companies::get))])),
+                )
+                .service(
+                    group("/locations")
+                        .service(resource("/search", vec![(M::GET, web::get().to(locations::search))]))
+                        .service(resource("", vec![(M::POST, web::post().to(locations::create))]))
+                        .service(resource("/", vec![(M::POST, web::post().to(locations::create))]))
+                        .service(resource(
+                            "/{locationId}",
+                            vec![
+                                (M::GET, web::get().to(locations::get)),
+                                (M::PUT, web::put().to(locations::update)),
+                                (M::DELETE, web::delete().to(locations::delete)),
+                            ],
+                        )),
+                )
+                .service(
+                    group("/users")
+                        .service(resource("/search", vec![(M::GET, web::get().to(users::search))]))
+                        .service(resource(
+                            "/search/filter-by-email",
+                            vec![(M::POST, web::post().to(users::filter_by_email))],
+                        ))
+                        .service(users_collection(""))
+                        .service(users_collection("/"))
+                        .service(resource(
+                            "/{userId}",
+                            vec![
+                                (M::GET, web::get().to(users::get)),
+                                (M::PUT, web::put().to(users::update)),
+                                (M::DELETE, web::delete().to(users::delete)),
+                            ],
+                        )),
+                )
+                .service(
+                    group("/contacts")
+                        .service(resource("/search", vec![(M::POST, web::post().to(contacts::search))]))
+                        .service(resource(
+                            "/search/duplicate",
+                            vec![(M::GET, web::get().to(contacts::duplicate))],
+                        ))
+                        .service(resource("/upsert", vec![(M::POST, web::post().to(contacts::upsert))]))
+                        .service(contacts_collection(""))
+                        .service(contacts_collection("/"))
+                        .service(resource(
+                            "/{contactId}",
+                            vec![
+                                (M::GET, web::get().to(contacts::get)),
+                                (M::PUT, web::put().to(contacts::update)),
+                                (M::DELETE, web::delete().to(contacts::delete)),
+                            ],
+                        ))
+                        .service(resource(
+                            "/{contactId}/tags",
+                            vec![
+                                (M::POST, web::post().to(contacts::add_tags)),
+                                (M::DELETE, web::delete().to(contacts::remove_tags)),
+                            ],
+                        )),
+                )
                 .default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() })),
         );
+}
+
+fn users_collection(path: &str) -> actix_web::Resource {
+    resource(
+        path,
+        vec![(Method::GET, web::get().to(users::by_location)), (Method::POST, web::post().to(users::create))],
+    )
+}
+
+fn contacts_collection(path: &str) -> actix_web::Resource {
+    resource(
+        path,
+        vec![(Method::GET, web::get().to(contacts::list)), (Method::POST, web::post().to(contacts::create))],
+    )
 }
 
 /// What every `/v2` call goes through, in one middleware (each layer of its own costs a
