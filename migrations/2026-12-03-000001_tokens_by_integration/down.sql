@@ -1,0 +1,1 @@
+DROP INDEX integration_tokens_by_integration;
