@@ -80,10 +80,6 @@ impl App {
         F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        // Held until the work is done (or this request is dropped).
-        let Some(_turn) = self.db.turn().await else {
-            return Err(AppError::Unavailable(anyhow::anyhow!("no database connection came free in time")));
-        };
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.get()?;

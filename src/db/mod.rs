@@ -148,8 +148,6 @@ pub struct Database {
 struct Shared {
     pool: Pool<Manager>,
     outages: Outages,
-    /// One permit per connection the pool may open: see [`Database::turn`].
-    turns: tokio::sync::Semaphore,
 }
 
 /// Watches for the pool to close: once every [`Database`] handle is gone, its connections
@@ -186,23 +184,13 @@ impl Database {
             .connection_timeout(CHECKOUT_TIMEOUT)
             .idle_timeout(Some(Duration::from_secs(300)))
             .build_unchecked(Manager { inner: ConnectionManager::new(url), outages: outages.clone() });
-        let turns = tokio::sync::Semaphore::new(usize::try_from(size).unwrap_or(1));
-        Self { inner: Arc::new(Shared { pool, outages, turns }) }
+        Self { inner: Arc::new(Shared { pool, outages }) }
     }
 
     /// Where failures of connections to this database are noted (the change listener
     /// reports its own there).
     pub fn outages(&self) -> Outages {
         self.inner.outages.clone()
-    }
-
-    /// Waits (without blocking a thread) until a connection could be free, at most the
-    /// checkout timeout; `None` if none came. Whoever then takes a connection on a
-    /// blocking thread holds one of the pool's turns, so work never waits for a
-    /// connection on a parked thread: under load, a thread per waiting request would
-    /// cost more in switches than the queries themselves.
-    pub async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        tokio::time::timeout(CHECKOUT_TIMEOUT, self.inner.turns.acquire()).await.ok()?.ok()
     }
 
     /// A watch on this pool closing, for an orderly shutdown.
