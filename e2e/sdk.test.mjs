@@ -22,7 +22,8 @@ import {
 import { PASSWORD, createTenant, startApp, uniqueId } from "./support.mjs";
 
 const SDK_DEFAULT_VERSION = "2023-02-21";
-const SCOPE_REFUSED = "The token is not authorized for this scope";
+// HighLevel's sentence, then the scope the endpoint needs.
+const SCOPE_REFUSED = /^The token is not authorized for this scope: this endpoint needs [a-z]+\.(readonly|write)$/;
 const LOCATION_REFUSED = "The token does not have access to this location";
 const ADMINS_REFUSED = "The token cannot manage admins";
 const COMPANY_REFUSED = "The token does not have access to this company";

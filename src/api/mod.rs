@@ -29,6 +29,10 @@ use serde::Serialize;
 use crate::app::AppError;
 use crate::domain::access::TokenDenial;
 
+/// HighLevel's message for a token without the endpoint's scope (ours names the scope
+/// after it).
+pub const SCOPE_REFUSED: &str = "The token is not authorized for this scope";
+
 /// The `Version` header values HighLevel publishes; any is accepted, and so is none.
 pub const VERSIONS: [&str; 4] = ["2021-07-28", "2021-04-15", "2023-02-21", "v3"];
 
@@ -246,8 +250,16 @@ impl ApiError {
         Self { status, message: Cow::Borrowed(message), retry_after: None, meta: None }
     }
 
-    /// The token lacks the endpoint's scope.
-    pub const SCOPE: Self = Self::fixed(StatusCode::FORBIDDEN, "The token is not authorized for this scope");
+    /// The token lacks the endpoint's scope: HighLevel's sentence, then the scope the
+    /// endpoint needs, so that whoever reads it knows what to ask the admin for.
+    pub fn scope(scope: &str) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            message: Cow::Owned(format!("{SCOPE_REFUSED}: this endpoint needs {scope}")),
+            retry_after: None,
+            meta: None,
+        }
+    }
 
     /// The resource is outside the token's agency or sub-account.
     pub const LOCATION: Self =
@@ -346,7 +358,7 @@ impl From<AppError> for ApiError {
                 // The request's span names the integration and the client's address.
                 tracing::warn!(?denial, "API request refused: beyond the token's reach");
                 match denial {
-                    TokenDenial::Scope(_) => Self::SCOPE,
+                    TokenDenial::Scope(scope) => Self::scope(scope),
                     TokenDenial::Location => Self::LOCATION,
                     TokenDenial::Admins => Self::ADMINS,
                     TokenDenial::AgencyRole => Self::AGENCY_ROLE,

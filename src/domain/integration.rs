@@ -121,8 +121,30 @@ pub struct Overview {
     pub status: Status,
     /// The running rotation: the old token and when it stops.
     pub rotation: Option<(TokenId, DateTime<Utc>)>,
+    /// During a rotation: whether anything still calls with the old token.
+    pub old_token_use: Option<OldTokenUse>,
     /// The most recent use of any of its tokens.
     pub last_used: Option<LastUse>,
+}
+
+/// The question a rotation leaves an admin with: is anything still calling with the old
+/// token, or is it safe to expire it now?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OldTokenUse {
+    /// Used since the rotation started: last when, and from where.
+    Since(LastUse),
+    /// Not used since the rotation started (the new token was issued).
+    NotSince,
+}
+
+impl OldTokenUse {
+    /// How `old` was used since `new` (its successor) was issued.
+    pub fn of(old: &Token, new: &Token) -> Self {
+        match &old.last_used {
+            Some(used) if used.at >= new.created_at => Self::Since(used.clone()),
+            _ => Self::NotSince,
+        }
+    }
 }
 
 impl Overview {
@@ -133,7 +155,12 @@ impl Overview {
             tokens.iter().find(|token| token.is_current()).map_or(integration.created_at, |t| t.created_at);
         let last_used =
             tokens.iter().filter_map(|token| token.last_used.as_ref()).max_by_key(|used| used.at).cloned();
-        Self { status: Status::of(issued, rotation.is_some(), now), rotation, last_used }
+        let old_token_use = rotation.and_then(|(old, _)| {
+            let old = tokens.iter().find(|token| token.id == old)?;
+            let new = tokens.iter().find(|token| token.is_current())?;
+            Some(OldTokenUse::of(old, new))
+        });
+        Self { status: Status::of(issued, rotation.is_some(), now), rotation, old_token_use, last_used }
     }
 }
 

@@ -110,11 +110,42 @@ pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
     format!("{month} {}, {}, {:02}:{:02} UTC", at.day(), at.year(), at.hour(), at.minute())
 }
 
+/// How long before `now` something happened, as people say it: "just now", "3 minutes
+/// ago", "2 hours ago", "5 days ago".
+pub fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let elapsed = now - at;
+    let count = |number: i64, unit: &str| {
+        if number == 1 { format!("1 {unit} ago") } else { format!("{number} {unit}s ago") }
+    };
+    if elapsed < chrono::TimeDelta::minutes(1) {
+        "just now".to_owned()
+    } else if elapsed < chrono::TimeDelta::hours(1) {
+        count(elapsed.num_minutes(), "minute")
+    } else if elapsed < chrono::TimeDelta::days(2) {
+        count(elapsed.num_hours(), "hour")
+    } else {
+        count(elapsed.num_days(), "day")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone as _;
 
-    use super::format_time;
+    use super::{ago, format_time};
+
+    #[test]
+    fn elapsed_time_reads_as_people_say_it() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().expect("a time");
+        let before = |seconds| ago(now - chrono::TimeDelta::seconds(seconds), now);
+        assert_eq!(before(0), "just now");
+        assert_eq!(before(59), "just now");
+        assert_eq!(before(60), "1 minute ago");
+        assert_eq!(before(3 * 60 + 30), "3 minutes ago");
+        assert_eq!(before(3600), "1 hour ago");
+        assert_eq!(before(47 * 3600), "47 hours ago");
+        assert_eq!(before(5 * 86_400), "5 days ago");
+    }
 
     #[test]
     fn times_read_as_the_ui_shows_them() {

@@ -291,7 +291,7 @@ fn not_found() -> Says {
 }
 
 fn scope_denied() -> Says {
-    exactly("The token is not authorized for this scope")
+    exactly("The token is not authorized for this scope: this endpoint needs locations.write")
 }
 
 /// Runs hostile cases against one app: checks each answer, and that the database is

@@ -285,3 +285,44 @@ async fn every_lifecycle_action_is_audited() {
         assert!(actions.contains(&expected.to_owned()), "{expected} missing from {actions:?}");
     }
 }
+
+/// Calls the API with `token` (from 127.0.0.1) and writes the uses still in memory.
+async fn call_api_with(app: &TestApp, token: &str) {
+    let response = reqwest::Client::new()
+        .get(format!("{}/v2/oauth/token-info", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    app.state().usage.flush(app.state()).await.expect("flush");
+}
+
+#[tokio::test]
+async fn the_rotation_panel_tells_whether_anything_still_calls_with_the_old_token() {
+    let app = signed_in().await;
+    let (detail, old) = create(&app).await;
+    // A use before the rotation started does not count.
+    call_api_with(&app, &old).await;
+    app.clock.advance(Duration::minutes(1));
+    let new = token_on(&confirm(&app, &detail, "rotate-later").await);
+    let old_use = |page: &Page| page.text(".old-token-use");
+    assert_eq!(old_use(&app.get(&detail).await), "Old token not used since the rotation started");
+
+    // The new token's use is not the old one's.
+    call_api_with(&app, &new).await;
+    assert_eq!(old_use(&app.get(&detail).await), "Old token not used since the rotation started");
+
+    app.clock.advance(Duration::minutes(2));
+    call_api_with(&app, &old).await;
+    assert_eq!(old_use(&app.get(&detail).await), "Old token last used just now from 127.0.0.1");
+    app.clock.advance(Duration::minutes(3));
+    assert_eq!(old_use(&app.get(&detail).await), "Old token last used 3 minutes ago from 127.0.0.1");
+    // The Expire Now confirmation asks the same question.
+    let warning = app.get(&format!("{detail}/expire-now")).await;
+    assert_eq!(old_use(&warning), "Old token last used 3 minutes ago from 127.0.0.1.");
+
+    // Once the rotation ends, there is no old token to ask about.
+    confirm(&app, &detail, "expire-now").await;
+    assert!(app.get(&detail).await.texts(".old-token-use").is_empty());
+}

@@ -53,6 +53,8 @@ struct DetailPage {
     delete_url: String,
     url: String,
     rotation: Option<super::Countdown>,
+    /// During a rotation: whether anything still calls with the old token.
+    old_token_use: Option<String>,
 }
 
 /// The detail page.
@@ -111,6 +113,7 @@ pub async fn page(
         created_by: integration.created_by_label,
         created_at: pages::format_time(integration.created_at),
         rotation: detail.overview.rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
+        old_token_use: detail.overview.old_token_use.as_ref().map(|used| super::old_token_use(used, now)),
         list_url: list_url(page.context),
         edit_url: format!("{url}/edit"),
         delete_url: format!("{url}/delete"),

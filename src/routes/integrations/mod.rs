@@ -12,7 +12,7 @@ use askama::Template;
 
 use crate::domain::access::{Action, Context};
 use crate::domain::ids::IntegrationId;
-use crate::domain::integration::{LastUse, Owner};
+use crate::domain::integration::{LastUse, OldTokenUse, Owner};
 use crate::web::current::{Section, SettingsPage, Shell, section_url};
 use crate::web::error::WebError;
 use crate::web::pages;
@@ -148,6 +148,18 @@ fn last_used(used: Option<&LastUse>) -> String {
             used.ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
         ),
         None => "Never used".to_owned(),
+    }
+}
+
+/// The rotation panel's answer to "is anything still calling with the old token?".
+fn old_token_use(used: &OldTokenUse, now: chrono::DateTime<chrono::Utc>) -> String {
+    match used {
+        OldTokenUse::Since(used) => format!(
+            "Old token last used {}{}",
+            pages::ago(used.at, now),
+            used.ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default()
+        ),
+        OldTokenUse::NotSince => "Old token not used since the rotation started".to_owned(),
     }
 }
 

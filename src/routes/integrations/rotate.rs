@@ -26,6 +26,8 @@ struct ConfirmPage {
     expiring_left: String,
     overlap: String,
     old_token_would_expire_at: String,
+    /// During a rotation: whether anything still calls with the old token.
+    old_token_use: Option<String>,
     action: String,
     cancel_url: String,
     danger: bool,
@@ -84,6 +86,9 @@ async fn confirm(
             .map_or_else(String::new, |at| rotation::remaining(at - preview.now)),
         overlap: rotation::remaining(app.config.rotation_overlap),
         old_token_would_expire_at: pages::format_time(preview.old_token_would_expire_at),
+        old_token_use: preview.expiring.as_ref().zip(preview.current.as_ref()).map(|(old, new)| {
+            super::old_token_use(&crate::domain::integration::OldTokenUse::of(old, new), preview.now)
+        }),
         action: format!("{url}/{}", slug(command)),
         cancel_url: url,
         danger: matches!(command, Command::RotateNow | Command::ExpireNow),

@@ -181,14 +181,19 @@ async fn tokens_reach_only_their_own_locations_contacts_with_the_right_scope() {
     let (_, body) = create(&app, &writer, json!({ "locationId": world.sub_a, "email": "a@b.co" })).await;
     let id = body["contact"]["id"].as_str().expect("id").to_owned();
 
-    let scope = "The token is not authorized for this scope";
+    let scope =
+        |needed: &str| format!("The token is not authorized for this scope: this endpoint needs {needed}");
     let (status, body) = create(&app, &reader, json!({ "locationId": world.sub_a, "email": "x@b.co" })).await;
-    assert_eq!((status, body["message"].as_str()), (403, Some(scope)), "read-only");
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (403, Some(scope("contacts.write").as_str())),
+        "read-only"
+    );
     assert_eq!(Api::new(&app).get(&format!("/v2/contacts/{id}"), Some(&reader)).await.0, 200);
     let (status, body) = Api::new(&app).get(&format!("/v2/contacts/{id}"), Some(&agency)).await;
     assert_eq!(
         (status, body["message"].as_str()),
-        (403, Some(scope)),
+        (403, Some(scope("contacts.readonly").as_str())),
         "an agency token holds no contact scope"
     );
 

@@ -120,7 +120,11 @@ async fn each_endpoint_needs_its_scope() {
         let expected = if scope == "users.readonly" { 200 } else { 403 };
         assert_eq!(status, expected, "{path} with only users.readonly");
         if expected == 403 {
-            assert_eq!(body["message"], "The token is not authorized for this scope");
+            assert_eq!(
+                body["message"],
+                format!("The token is not authorized for this scope: this endpoint needs {scope}"),
+                "the refusal names the scope to ask for"
+            );
         }
     }
 }

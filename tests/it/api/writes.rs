@@ -148,7 +148,10 @@ async fn agency_tokens_create_update_and_delete_locations_with_their_details() {
         serde_json::json!({ "name": "X", "companyId": company }),
     )
     .await;
-    assert_eq!((status, body["message"].as_str()), (403, Some("The token is not authorized for this scope")));
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (403, Some("The token is not authorized for this scope: this endpoint needs locations.write"))
+    );
     let actions = crate::support::actions(&app, world.agency);
     for action in ["api.location.create", "api.location.update", "api.location.delete"] {
         assert!(actions.contains(&action.to_owned()), "{action}");
