@@ -288,13 +288,7 @@ async fn every_lifecycle_action_is_audited() {
 
 /// Calls the API with `token` (from 127.0.0.1) and writes the uses still in memory.
 async fn call_api_with(app: &TestApp, token: &str) {
-    let response = reqwest::Client::new()
-        .get(format!("{}/v2/oauth/token-info", app.address))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200);
+    assert_eq!(crate::api::get_with_headers(app, "/v2/oauth/token-info", token).await.0, 200);
     app.state().usage.flush(app.state()).await.expect("flush");
 }
 

@@ -17,18 +17,24 @@ async fn cache_changes_after(app: &TestApp, seen: u64) -> u64 {
     *reached
 }
 
-#[tokio::test]
-async fn a_change_on_one_instance_reaches_another_instances_cache() {
+/// Two instances on one seeded database, the second listening (its listener flushed the
+/// cache on connecting); the count of changes the second has applied so far.
+async fn two_instances() -> (TestApp, World, TestApp, u64) {
     let first = TestApp::spawn().await;
-    seed(&mut first.conn());
+    let world = seed(&mut first.conn());
     let second = TestApp::spawn_with(crate::support::Options {
         env: vec![],
         database: None,
         database_url: Some(first.db.url()),
     })
     .await;
-    // The second instance listens once its listener has flushed the cache on connecting.
     let listening = cache_changes_after(&second, 0).await;
+    (first, world, second, listening)
+}
+
+#[tokio::test]
+async fn a_change_on_one_instance_reaches_another_instances_cache() {
+    let (first, _, second, listening) = two_instances().await;
     first.sign_in(people::OWNER, PASSWORD).await;
     let (detail, token) =
         create_integration(&first, AGENCY, "CRM", &["users.readonly", "locations.readonly"]).await;
@@ -115,15 +121,7 @@ async fn with_token_cache_off_every_request_reads_the_database() {
 
 #[tokio::test]
 async fn a_location_is_served_from_the_cache_until_a_change_anywhere_evicts_it() {
-    let first = TestApp::spawn().await;
-    let world = seed(&mut first.conn());
-    let second = TestApp::spawn_with(crate::support::Options {
-        env: vec![],
-        database: None,
-        database_url: Some(first.db.url()),
-    })
-    .await;
-    let listening = cache_changes_after(&second, 0).await;
+    let (first, world, second, listening) = two_instances().await;
     first.sign_in(people::OWNER, PASSWORD).await;
     let (_, token) =
         create_integration(&first, AGENCY, "Sync", &["locations.readonly", "locations.write"]).await;
