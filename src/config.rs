@@ -76,6 +76,8 @@ pub struct Config {
     /// Whether verified tokens are kept in memory (`TOKEN_CACHE=on`, the default). `off`
     /// reads the database on every API request: for measuring cold verification only.
     pub token_cache: bool,
+    /// How long API usage is kept (`USAGE_RETENTION_DAYS`, default 90).
+    pub usage_retention: chrono::Duration,
 }
 
 /// A configuration value that could not be used.
@@ -211,6 +213,12 @@ impl Config {
             }
         };
 
+        let usage_retention = i64::try_from(positive(&get, "USAGE_RETENTION_DAYS", 90)?)
+            .ok()
+            .filter(|days| *days <= 3660)
+            .map(chrono::Duration::days)
+            .ok_or_else(|| ConfigError::new("USAGE_RETENTION_DAYS", "must be at most ten years (3660)"))?;
+
         Ok(Self {
             database_url,
             bind,
@@ -230,6 +238,7 @@ impl Config {
             scope_catalog: get("SCOPE_CATALOG").map(std::path::PathBuf::from),
             sudo,
             token_cache,
+            usage_retention,
         })
     }
 }
@@ -337,6 +346,8 @@ mod tests {
             (&[("SESSION_IDLE_MINUTES", "0")][..], "SESSION_IDLE_MINUTES"),
             (&[("TRUSTED_PROXIES", "10.0.0.0/8, nonsense")][..], "TRUSTED_PROXIES"),
             (&[("TOKEN_CACHE", "maybe")][..], "TOKEN_CACHE"),
+            (&[("USAGE_RETENTION_DAYS", "0")][..], "USAGE_RETENTION_DAYS"),
+            (&[("USAGE_RETENTION_DAYS", "5000")][..], "USAGE_RETENTION_DAYS"),
             (&[("PREVIOUS_SECRET_KEYS", "short")][..], "PREVIOUS_SECRET_KEYS"),
         ] {
             let error = config(vars).expect_err("must be rejected").to_string();

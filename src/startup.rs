@@ -113,14 +113,14 @@ impl Application {
     }
 
     /// Serves until the process is asked to stop (SIGINT/SIGTERM) or [`Self::handle`]
-    /// stops it, then drains: writes the last-use records still in memory, stops the
+    /// stops it, then drains: writes the API usage still in memory, stops the
     /// background work and waits until every database connection is closed. When this
     /// returns, no thread of the app is left inside libpq, so the process may exit.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self { server, app, background, .. } = self;
         let served = server.await;
         if let Err(error) = app.usage.flush(&app).await {
-            tracing::warn!(%error, "could not write the last token uses at shutdown");
+            tracing::warn!(%error, "could not write the last API usage at shutdown");
         }
         let closing = app.db.closing();
         drop(app);
@@ -176,23 +176,24 @@ pub async fn operator_app(config: Config) -> anyhow::Result<App> {
 /// How long shutdown waits for the last database connections to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// How often last-use records are written.
+/// How often usage (last uses, counts, addresses) is written.
 const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Writes last-use records in batches.
+/// Writes usage in batches.
 fn spawn_usage_flusher(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(USAGE_FLUSH_INTERVAL);
         loop {
             interval.tick().await;
             if let Err(error) = app.usage.flush(&app).await {
-                tracing::warn!(%error, "writing last token uses failed; will retry");
+                tracing::warn!(%error, "writing API usage failed; will retry");
             }
         }
     })
 }
 
-/// Periodically removes sessions and sign-in failures that can no longer matter.
+/// Periodically removes sessions and sign-in failures that can no longer matter, and API
+/// usage older than `USAGE_RETENTION_DAYS` (on one instance at a time).
 fn spawn_sweeper(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(600));
@@ -200,6 +201,9 @@ fn spawn_sweeper(app: App) -> tokio::task::JoinHandle<()> {
             interval.tick().await;
             if let Err(error) = app::sessions::sweep(&app).await {
                 tracing::warn!(%error, "sweeping stale sessions failed");
+            }
+            if let Err(error) = app::usage::prune(&app).await {
+                tracing::warn!(%error, "pruning old API usage failed");
             }
         }
     })

@@ -3,16 +3,21 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::HttpMessage as _;
 use actix_web::dev::ServiceResponse;
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web::Data};
+use chrono::{DateTime, Utc};
 
 use super::ApiError;
 use crate::app::limits::Standing;
-use crate::app::tokens::{self, Rejected, Verified};
+use crate::app::tokens::{self, Authenticated, Rejected, Verified};
 use crate::app::{App, Requester};
+use crate::domain::ids::{IntegrationId, TokenId};
+use crate::domain::usage::{self, Call, Endpoint, Outcome};
 use crate::web::client;
 
 /// A verified caller: the integration its token belongs to, asking from its address.
@@ -22,6 +27,29 @@ pub struct Caller {
     pub verified: Verified,
     /// It, as use cases take it.
     pub requester: Requester,
+    /// The call as usage counts it, shared with the request (see [`count_call`]).
+    mark: Arc<Mark>,
+}
+
+/// An API call attributable to a token, as usage will count it once answered.
+#[derive(Debug)]
+pub struct Mark {
+    token: TokenId,
+    integration: IntegrationId,
+    at: DateTime<Utc>,
+    endpoint: Endpoint,
+    /// The scope that granted the call, once [`Caller::require`] found it held.
+    scope: OnceLock<&'static str>,
+}
+
+/// The route of a resource, set on it as app data, so that usage names the endpoint
+/// without matching the path again.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// Its fixed prefix (`/v2/locations`).
+    pub prefix: &'static str,
+    /// The rest of its pattern, without a trailing slash.
+    pub path: &'static str,
 }
 
 /// The bearer token of a request, if it has one.
@@ -31,6 +59,18 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
+}
+
+/// The method as usage names it (the API answers only these).
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
+    }
 }
 
 impl FromRequest for Caller {
@@ -46,21 +86,51 @@ impl FromRequest for Caller {
             span.record("client", tracing::field::display(&ip));
             let presented = bearer(&req)
                 .ok_or_else(|| refused("An Authorization header with a Bearer token is required"))?;
-            let (verified, standing) =
+            let mark = |token, integration, at| {
+                let route = req.app_data::<Route>().copied().unwrap_or(Route { prefix: "/v2", path: "" });
+                let endpoint =
+                    Endpoint { method: method_name(req.method()), prefix: route.prefix, path: route.path };
+                let mark = Arc::new(Mark { token, integration, at, endpoint, scope: OnceLock::new() });
+                req.extensions_mut().insert(Arc::clone(&mark));
+                mark
+            };
+            let authenticated =
                 tokens::authenticate(&app, presented, &ip).await.map_err(|rejected| match rejected {
                     Rejected::Malformed => refused("The token is malformed"),
                     Rejected::Invalid => refused("The token is invalid, revoked or expired"),
+                    Rejected::Inactive(known) => {
+                        mark(known.token, known.integration, app.clock.now());
+                        refused("The token is invalid, revoked or expired")
+                    }
                     Rejected::TooMany(seconds) => ApiError::too_many(seconds),
                     Rejected::Failed(error) => ApiError::from(error),
                 })?;
+            let Authenticated { verified, standing, at } = authenticated;
             span.record("integration", tracing::field::display(verified.caller.integration_id));
+            let mark = mark(verified.token, verified.caller.integration_id, at);
             req.extensions_mut().insert(standing);
             if standing.exceeded {
                 return Err(ApiError::too_many(standing.retry_after));
             }
             let requester = Requester::token(verified.caller.clone(), ip);
-            Ok(Self { verified, requester })
+            Ok(Self { verified, requester, mark })
         })
+    }
+}
+
+/// Counts an answered call for usage, if a token it presented was recognised (see
+/// [`Caller`]); calls without one are no token's usage.
+pub fn count_call<B>(app: &App, response: &ServiceResponse<B>) {
+    let extensions = response.request().extensions();
+    if let Some(mark) = extensions.get::<Arc<Mark>>() {
+        app.usage.answered(Call {
+            token: mark.token,
+            integration: mark.integration,
+            hour: usage::hour_of(mark.at),
+            endpoint: mark.endpoint,
+            scope: mark.scope.get().copied(),
+            outcome: Outcome::of_status(response.status().as_u16()),
+        });
     }
 }
 
@@ -73,7 +143,10 @@ fn refused(why: &'static str) -> ApiError {
 impl Caller {
     /// Fails with 403 unless the token holds `scope` (and the catalog still knows it).
     pub fn require(&self, app: &App, scope: &'static str) -> Result<(), ApiError> {
-        Ok(self.verified.caller.require_scope(scope, &app.catalog).map_err(crate::app::AppError::from)?)
+        self.verified.caller.require_scope(scope, &app.catalog).map_err(crate::app::AppError::from)?;
+        // The first scope found held is the one usage credits.
+        let _ = self.mark.scope.set(scope);
+        Ok(())
     }
 }
 

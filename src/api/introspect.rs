@@ -99,7 +99,7 @@ pub async fn introspect(
     }
     let verified = match tokens::verify(&app, form.token.trim()).await {
         Ok(verified) => verified,
-        Err(Rejected::Malformed | Rejected::Invalid | Rejected::TooMany(_)) => {
+        Err(Rejected::Malformed | Rejected::Invalid | Rejected::Inactive(_) | Rejected::TooMany(_)) => {
             return HttpResponse::Ok().json(serde_json::json!({ "active": false }));
         }
         Err(Rejected::Failed(error)) => {

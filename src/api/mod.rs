@@ -36,13 +36,18 @@ pub const SCOPE_REFUSED: &str = "The token is not authorized for this scope";
 /// The `Version` header values HighLevel publishes; any is accepted, and so is none.
 pub const VERSIONS: [&str; 4] = ["2021-07-28", "2021-04-15", "2023-02-21", "v3"];
 
-/// The resource at `path` answering `routes`; any other method gets 405 with `Allow`.
-fn resource(path: &str, routes: Vec<(Method, Route)>) -> actix_web::Resource {
-    let allowed: Vec<&str> = routes.iter().map(|(method, _)| method.as_str()).collect();
+/// What a resource answers: a method and its handler, for each method it accepts.
+type Methods = Vec<(Method, Route)>;
+
+/// The resource at `prefix` + `path` answering `methods`; any other method gets 405 with
+/// `Allow`. It carries its route for usage (`auth::Route`).
+fn resource(prefix: &'static str, path: &'static str, methods: Methods) -> actix_web::Resource {
+    let allowed: Vec<&str> = methods.iter().map(|(method, _)| method.as_str()).collect();
     let allow = allowed.join(", ");
-    let mut resource = web::resource(path);
-    for (_, route) in routes {
-        resource = resource.route(route);
+    let route = auth::Route { prefix, path: path.trim_end_matches('/') };
+    let mut resource = web::resource(path).app_data(route);
+    for (_, handler) in methods {
+        resource = resource.route(handler);
     }
     resource.default_service(web::to(move || {
         let allow = allow.clone();
@@ -50,12 +55,20 @@ fn resource(path: &str, routes: Vec<(Method, Route)>) -> actix_web::Resource {
     }))
 }
 
-/// A group of resources under a fixed prefix (`/locations`, …). The router compares a
-/// fixed prefix as text, and tries a pattern with a `{segment}` (a regular expression
-/// each) only within its own group, so a request is matched against a handful of
-/// patterns, not against every pattern of the API.
-fn group(prefix: &str) -> actix_web::Scope {
-    web::scope(prefix).default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() }))
+/// A group of resources under a fixed prefix (`/locations`, …), each `(path, methods)`.
+/// The router compares a fixed prefix as text, and tries a pattern with a `{segment}` (a
+/// regular expression each) only within its own group, so a request is matched against a
+/// handful of patterns, not against every pattern of the API. `name` is the prefix with
+/// the API's own (`/v2/locations`), as usage names routes.
+fn group(
+    prefix: &'static str,
+    name: &'static str,
+    resources: Vec<(&'static str, Methods)>,
+) -> actix_web::Scope {
+    resources.into_iter().fold(
+        web::scope(prefix).default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() })),
+        |scope, (path, methods)| scope.service(resource(name, path, methods)),
+    )
 }
 
 fn method_not_allowed(allow: &str) -> HttpResponse {
@@ -87,93 +100,95 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .wrap(actix_web::middleware::from_fn(around_every_call))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NOT_FOUND.into()))
-                .service(resource("/health", vec![(M::GET, web::get().to(tokens::health))]))
-                .service(resource("/oauth/token-info", vec![(M::GET, web::get().to(tokens::token_info))]))
-                .service(
-                    group("/companies")
-                        .service(resource("/{companyId}", vec![(M::GET, web::get().to(companies::get))])),
-                )
-                .service(
-                    group("/locations")
-                        .service(resource("/search", vec![(M::GET, web::get().to(locations::search))]))
-                        .service(resource("", vec![(M::POST, web::post().to(locations::create))]))
-                        .service(resource("/", vec![(M::POST, web::post().to(locations::create))]))
-                        .service(resource(
+                .service(resource("/v2", "/health", vec![(M::GET, web::get().to(tokens::health))]))
+                .service(resource(
+                    "/v2",
+                    "/oauth/token-info",
+                    vec![(M::GET, web::get().to(tokens::token_info))],
+                ))
+                .service(group(
+                    "/companies",
+                    "/v2/companies",
+                    vec![("/{companyId}", vec![(M::GET, web::get().to(companies::get))])],
+                ))
+                .service(group(
+                    "/locations",
+                    "/v2/locations",
+                    vec![
+                        ("/search", vec![(M::GET, web::get().to(locations::search))]),
+                        ("", vec![(M::POST, web::post().to(locations::create))]),
+                        ("/", vec![(M::POST, web::post().to(locations::create))]),
+                        (
                             "/{locationId}",
                             vec![
                                 (M::GET, web::get().to(locations::get)),
                                 (M::PUT, web::put().to(locations::update)),
                                 (M::DELETE, web::delete().to(locations::delete)),
                             ],
-                        )),
-                )
-                .service(
-                    group("/users")
-                        .service(resource("/search", vec![(M::GET, web::get().to(users::search))]))
-                        .service(resource(
-                            "/search/filter-by-email",
-                            vec![(M::POST, web::post().to(users::filter_by_email))],
-                        ))
-                        .service(users_collection(""))
-                        .service(users_collection("/"))
-                        .service(resource(
+                        ),
+                    ],
+                ))
+                .service(group(
+                    "/users",
+                    "/v2/users",
+                    vec![
+                        ("/search", vec![(M::GET, web::get().to(users::search))]),
+                        ("/search/filter-by-email", vec![(M::POST, web::post().to(users::filter_by_email))]),
+                        ("", users_collection()),
+                        ("/", users_collection()),
+                        (
                             "/{userId}",
                             vec![
                                 (M::GET, web::get().to(users::get)),
                                 (M::PUT, web::put().to(users::update)),
                                 (M::DELETE, web::delete().to(users::delete)),
                             ],
-                        )),
-                )
-                .service(
-                    group("/contacts")
-                        .service(resource("/search", vec![(M::POST, web::post().to(contacts::search))]))
-                        .service(resource(
-                            "/search/duplicate",
-                            vec![(M::GET, web::get().to(contacts::duplicate))],
-                        ))
-                        .service(resource("/upsert", vec![(M::POST, web::post().to(contacts::upsert))]))
-                        .service(contacts_collection(""))
-                        .service(contacts_collection("/"))
-                        .service(resource(
+                        ),
+                    ],
+                ))
+                .service(group(
+                    "/contacts",
+                    "/v2/contacts",
+                    vec![
+                        ("/search", vec![(M::POST, web::post().to(contacts::search))]),
+                        ("/search/duplicate", vec![(M::GET, web::get().to(contacts::duplicate))]),
+                        ("/upsert", vec![(M::POST, web::post().to(contacts::upsert))]),
+                        ("", contacts_collection()),
+                        ("/", contacts_collection()),
+                        (
                             "/{contactId}",
                             vec![
                                 (M::GET, web::get().to(contacts::get)),
                                 (M::PUT, web::put().to(contacts::update)),
                                 (M::DELETE, web::delete().to(contacts::delete)),
                             ],
-                        ))
-                        .service(resource(
+                        ),
+                        (
                             "/{contactId}/tags",
                             vec![
                                 (M::POST, web::post().to(contacts::add_tags)),
                                 (M::DELETE, web::delete().to(contacts::remove_tags)),
                             ],
-                        )),
-                )
+                        ),
+                    ],
+                ))
                 .default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() })),
         );
 }
 
-fn users_collection(path: &str) -> actix_web::Resource {
-    resource(
-        path,
-        vec![(Method::GET, web::get().to(users::by_location)), (Method::POST, web::post().to(users::create))],
-    )
+fn users_collection() -> Methods {
+    vec![(Method::GET, web::get().to(users::by_location)), (Method::POST, web::post().to(users::create))]
 }
 
-fn contacts_collection(path: &str) -> actix_web::Resource {
-    resource(
-        path,
-        vec![(Method::GET, web::get().to(contacts::list)), (Method::POST, web::post().to(contacts::create))],
-    )
+fn contacts_collection() -> Methods {
+    vec![(Method::GET, web::get().to(contacts::list)), (Method::POST, web::post().to(contacts::create))]
 }
 
 /// What every `/v2` call goes through, in one middleware (each layer of its own costs a
 /// boxed future per request): a `Version` header HighLevel does not publish is refused
 /// (400; none is fine); every answer gets `Cache-Control: no-store` (it carries what a
 /// token may reach) and, once the token was verified, its `X-RateLimit-*` headers, errors
-/// included.
+/// included; a call whose token was recognised is counted for usage once answered.
 async fn around_every_call(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -188,6 +203,9 @@ async fn around_every_call(
     let mut response = next.call(req).await?.map_into_left_body();
     no_store_header(response.headers_mut());
     auth::rate_limit_headers(&mut response);
+    if let Some(app) = response.request().app_data::<web::Data<crate::app::App>>() {
+        auth::count_call(app, &response);
+    }
     Ok(response)
 }
 

@@ -1,6 +1,8 @@
 //! Private integrations of an agency or a sub-account: list, read, create, edit, delete.
 //! Only people who may manage integrations in the context reach any of these.
 
+use std::collections::HashMap;
+
 use crate::db::{self, integrations::NewIntegration};
 use crate::domain::access::{Action, Context};
 use crate::domain::audit::AuditAction;
@@ -12,7 +14,7 @@ use super::tokens::Change;
 use super::{App, AppError, AppResult, Requester};
 
 /// May the requester manage the integrations of `context`?
-fn allowed(by: &Requester, context: Context) -> AppResult<()> {
+pub(super) fn allowed(by: &Requester, context: Context) -> AppResult<()> {
     AppError::check(by.person()?.decide(Action::ManageIntegrations, context))
 }
 
@@ -23,6 +25,8 @@ pub struct Listed {
     pub integration: Integration,
     /// Its status, rotation and last use.
     pub overview: Overview,
+    /// API calls in the last 7 days.
+    pub requests_7_days: i64,
 }
 
 /// The live integrations of a context, oldest first.
@@ -30,13 +34,23 @@ pub struct Listed {
 pub async fn list(app: &App, by: &Requester, context: Context) -> AppResult<Vec<Listed>> {
     allowed(by, context)?;
     let owner = Owner::of(context);
-    let found = app.read(move |conn| Ok(db::integrations::list(conn, owner)?)).await?;
     let now = app.clock.now();
+    let since = crate::domain::usage::hour_of(now - chrono::Duration::days(7));
+    let (found, mut requests) = app
+        .read(move |conn| {
+            let found = db::integrations::list(conn, owner)?;
+            let ids: Vec<IntegrationId> = found.iter().map(|(integration, _)| integration.id).collect();
+            let requests =
+                if ids.is_empty() { HashMap::new() } else { db::usage::totals_since(conn, &ids, since)? };
+            Ok((found, requests))
+        })
+        .await?;
     Ok(found
         .into_iter()
         .map(|(integration, tokens)| {
             let overview = Overview::of(&integration, &tokens, now);
-            Listed { integration, overview }
+            let requests_7_days = requests.remove(&integration.id).unwrap_or(0);
+            Listed { integration, overview, requests_7_days }
         })
         .collect())
 }

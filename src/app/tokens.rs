@@ -23,7 +23,7 @@ use crate::db::integrations::IssuedToken;
 pub use crate::db::notify::Change;
 use crate::db::notify::Subscriber;
 use crate::domain::access::TokenActor;
-use crate::domain::ids::{SubAccountId, TokenId};
+use crate::domain::ids::{IntegrationId, SubAccountId, TokenId};
 use crate::domain::integration::{self, Integration, Token};
 use crate::domain::tenancy::SubAccount;
 use crate::domain::token::{TokenFormatError, TokenSecret};
@@ -60,9 +60,13 @@ pub enum Rejected {
     /// lookup.
     #[error("malformed token")]
     Malformed,
-    /// Unknown, revoked, expired, or its integration deleted.
+    /// Unknown, or its integration deleted.
     #[error("invalid token")]
     Invalid,
+    /// Known, but revoked or expired: invalid all the same, but its calls are counted
+    /// (usage shows what still calls with an old token).
+    #[error("invalid token")]
+    Inactive(Presented),
     /// This client address presented too many bad tokens lately: refused before any
     /// lookup, for this many seconds.
     #[error("too many failed verifications")]
@@ -70,6 +74,15 @@ pub enum Rejected {
     /// The check itself failed (the database is unreachable).
     #[error(transparent)]
     Failed(#[from] AppError),
+}
+
+/// A token presented that no longer works: which one, as usage counts its calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Presented {
+    /// The token.
+    pub token: TokenId,
+    /// Its integration.
+    pub integration: IntegrationId,
 }
 
 impl From<TokenFormatError> for Rejected {
@@ -99,7 +112,11 @@ pub async fn verify(app: &App, presented: &str) -> Result<Verified, Rejected> {
     let authenticates = integration::authenticates(&entry.integration, &entry.token, now);
     app.metrics.verification(authenticates);
     if !authenticates {
-        return Err(Rejected::Invalid);
+        return Err(if entry.integration.deleted_at.is_none() {
+            Rejected::Inactive(Presented { token: entry.token.id, integration: entry.integration.id })
+        } else {
+            Rejected::Invalid
+        });
     }
     Ok(Verified {
         caller: Arc::clone(&entry.actor),
@@ -131,10 +148,10 @@ async fn lookup(app: &App, token: &TokenSecret, digest: Vec<u8>) -> Result<Optio
 }
 
 /// An API call's authentication: a client that presented too many bad tokens lately is
-/// refused first; then [`verify`], then its last use noted (in memory) and its rate
-/// limits counted. The [`Standing`] comes back whether or not a limit is exceeded, for
-/// the `X-RateLimit-*` headers.
-pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<(Verified, Standing), Rejected> {
+/// refused first; then [`verify`], then the call noted for usage (in memory) and the
+/// token's rate limits counted. The [`Standing`] comes back whether or not a limit is
+/// exceeded, for the `X-RateLimit-*` headers.
+pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<Authenticated, Rejected> {
     let now = app.clock.now();
     if let Some(wait) = app.tokens.failures().refused(ip, now) {
         app.metrics.rate_limited();
@@ -142,19 +159,33 @@ pub async fn authenticate(app: &App, presented: &str, ip: &str) -> Result<(Verif
     }
     let verified = match verify(app, presented).await {
         Ok(verified) => verified,
-        Err(rejected @ (Rejected::Malformed | Rejected::Invalid)) => {
+        Err(rejected @ (Rejected::Malformed | Rejected::Invalid | Rejected::Inactive(_))) => {
+            if let Rejected::Inactive(known) = &rejected {
+                app.usage.presented(known.token, known.integration, now, ip, false);
+            }
             app.tokens.failures().failed(ip, now);
             return Err(rejected);
         }
         Err(other) => return Err(other),
     };
-    app.usage.record(verified.token, now, ip);
+    app.usage.presented(verified.token, verified.caller.integration_id, now, ip, true);
     let owner = verified.caller.owner.sub_account_id.map_or(verified.caller.owner.agency_id.0, |sub| sub.0);
     let standing = app.limiter.hit(verified.caller.integration_id.0, owner, now).await;
     if standing.exceeded {
         app.metrics.rate_limited();
     }
-    Ok((verified, standing))
+    Ok(Authenticated { verified, standing, at: now })
+}
+
+/// A token that authenticated an API call.
+#[derive(Debug)]
+pub struct Authenticated {
+    /// The token.
+    pub verified: Verified,
+    /// Where its call stands against the rate limits.
+    pub standing: Standing,
+    /// When it was checked.
+    pub at: DateTime<Utc>,
 }
 
 /// Failed verifications per client address within a minute, before that address is

@@ -1,29 +1,53 @@
-//! Last use of each token (time and client address), gathered in memory and written in
-//! batches, so that verifying a token never costs a database write.
+//! API usage (SPEC §9), gathered in memory and written in batches, so that an API call
+//! never costs a database write: each token's last use (time and client address), its
+//! calls per hour, endpoint, scope and outcome, and the addresses it was used from. Each
+//! instance adds its own counts to the stored ones, so several instances add up. Also the
+//! report an integration's page shows, and the pruning of old counts.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use super::{App, AppResult, Requester};
 use crate::db;
-use crate::domain::ids::TokenId;
+use crate::db::usage::Seen;
+use crate::domain::access::Context;
+use crate::domain::ids::{IntegrationId, TokenId};
+use crate::domain::integration::Owner;
+use crate::domain::usage::{self, Call, Report};
 
-/// When and from where a token was last used.
-type LastUse = (DateTime<Utc>, String);
+/// Distinct (token, address) pairs kept between two flushes; beyond it new addresses wait
+/// for the next flush (their calls are still counted), so a flood cannot grow memory.
+const MAX_PENDING_ADDRESSES: usize = 50_000;
 
-/// Pending last-use records, newest per token.
-#[derive(Clone, Default)]
-pub struct UsageRecorder {
-    pending: Arc<Mutex<HashMap<TokenId, LastUse>>>,
+/// What is waiting for the next flush.
+#[derive(Default)]
+struct Pending {
+    /// Newest use per token that authenticated: when, and from where.
+    last_use: HashMap<TokenId, (DateTime<Utc>, String)>,
+    /// Calls, counted.
+    calls: HashMap<Call, u64>,
+    /// Per token: its integration, and its calls per client address.
+    addresses: HashMap<TokenId, (IntegrationId, HashMap<String, Sighting>)>,
+    /// How many (token, address) pairs `addresses` holds.
+    address_count: usize,
 }
 
-impl UsageRecorder {
-    /// Notes a use; cheap, in memory (no allocation when the token was seen from the same
-    /// address since the last flush).
-    pub fn record(&self, token: TokenId, at: DateTime<Utc>, ip: &str) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        match pending.get_mut(&token) {
+impl Pending {
+    fn seen(&mut self, token: TokenId, integration: IntegrationId, at: DateTime<Utc>, ip: &str) {
+        let (_, by_ip) = self.addresses.entry(token).or_insert_with(|| (integration, HashMap::new()));
+        let call = Sighting { first: at, last: at, requests: 1 };
+        if let Some(seen) = by_ip.get_mut(ip) {
+            seen.add(call);
+        } else if self.address_count < MAX_PENDING_ADDRESSES {
+            by_ip.insert(ip.to_owned(), call);
+            self.address_count += 1;
+        }
+    }
+
+    fn used(&mut self, token: TokenId, at: DateTime<Utc>, ip: &str) {
+        match self.last_use.get_mut(&token) {
             Some((seen, _)) if *seen >= at => {}
             Some((seen, address)) => {
                 *seen = at;
@@ -32,35 +56,178 @@ impl UsageRecorder {
                 }
             }
             None => {
-                pending.insert(token, (at, ip.to_owned()));
+                self.last_use.insert(token, (at, ip.to_owned()));
+            }
+        }
+    }
+}
+
+/// Calls from one address: the first, the last, how many.
+#[derive(Clone, Copy)]
+struct Sighting {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    requests: u64,
+}
+
+impl Sighting {
+    fn add(&mut self, other: Self) {
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.requests += other.requests;
+    }
+}
+
+/// Everything one flush writes.
+struct Batch {
+    last_use: Vec<(TokenId, DateTime<Utc>, String)>,
+    calls: Vec<(Call, u64)>,
+    addresses: Vec<Seen>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.last_use.is_empty() && self.calls.is_empty() && self.addresses.is_empty()
+    }
+}
+
+/// Usage waiting to be written.
+#[derive(Clone, Default)]
+pub struct UsageRecorder {
+    pending: Arc<Mutex<Pending>>,
+}
+
+impl UsageRecorder {
+    /// Notes that `token` (of `integration`) was presented from `ip` at `at`; `authenticated`
+    /// when it worked (a revoked or expired token's calls count, but are not its last use).
+    /// Cheap, in memory: no allocation once the token was seen from that address since the
+    /// last flush.
+    pub fn presented(
+        &self,
+        token: TokenId,
+        integration: IntegrationId,
+        at: DateTime<Utc>,
+        ip: &str,
+        authenticated: bool,
+    ) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.seen(token, integration, at, ip);
+        if authenticated {
+            pending.used(token, at, ip);
+        }
+    }
+
+    /// Counts one answered call.
+    pub fn answered(&self, call: Call) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        *pending.calls.entry(call).or_insert(0) += 1;
+    }
+
+    fn take(&self) -> Batch {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken = std::mem::take(&mut *pending);
+        drop(pending);
+        Batch {
+            last_use: taken.last_use.into_iter().map(|(token, (at, ip))| (token, at, ip)).collect(),
+            calls: taken.calls.into_iter().collect(),
+            addresses: taken
+                .addresses
+                .into_iter()
+                .flat_map(|(token, (integration, by_ip))| {
+                    by_ip.into_iter().map(move |(ip, seen)| Seen {
+                        token,
+                        integration,
+                        ip,
+                        first: seen.first,
+                        last: seen.last,
+                        requests: seen.requests,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Puts back a batch that could not be written, merged with what came since.
+    fn restore(&self, batch: Batch) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        for (token, at, ip) in batch.last_use {
+            pending.used(token, at, &ip);
+        }
+        for (call, times) in batch.calls {
+            *pending.calls.entry(call).or_insert(0) += times;
+        }
+        for seen in batch.addresses {
+            let (_, by_ip) =
+                pending.addresses.entry(seen.token).or_insert_with(|| (seen.integration, HashMap::new()));
+            let sighting = Sighting { first: seen.first, last: seen.last, requests: seen.requests };
+            match by_ip.get_mut(&seen.ip) {
+                Some(known) => known.add(sighting),
+                None => {
+                    by_ip.insert(seen.ip, sighting);
+                    pending.address_count += 1;
+                }
             }
         }
     }
 
-    /// Writes everything pending in one transaction; on failure the records are kept for
-    /// the next attempt (unless newer ones replaced them).
-    pub async fn flush(&self, app: &super::App) -> super::AppResult<usize> {
-        let batch: Vec<(TokenId, DateTime<Utc>, String)> = {
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.drain().map(|(token, (at, ip))| (token, at, ip)).collect()
-        };
+    /// Writes everything pending in one transaction (the counts added to what is stored);
+    /// on failure it is kept for the next attempt. Answers how many records were written.
+    pub async fn flush(&self, app: &App) -> AppResult<usize> {
+        let batch = Arc::new(self.take());
         if batch.is_empty() {
             return Ok(0);
         }
-        let written = batch.clone();
+        let written = Arc::clone(&batch);
         let outcome = app
             .write(move |conn| {
-                for (token, at, ip) in &written {
+                for (token, at, ip) in &written.last_use {
                     db::integrations::record_use(conn, *token, *at, ip)?;
                 }
-                Ok(written.len())
+                db::usage::add_calls(conn, &written.calls)?;
+                db::usage::add_addresses(conn, &written.addresses)?;
+                Ok(written.last_use.len() + written.calls.len() + written.addresses.len())
             })
             .await;
-        if outcome.is_err() {
-            for (token, at, ip) in batch {
-                self.record(token, at, &ip);
-            }
+        if outcome.is_err()
+            && let Ok(batch) = Arc::try_unwrap(batch)
+        {
+            self.restore(batch);
         }
         outcome
     }
+}
+
+/// One integration's usage over the last 30 days; not found for anyone who may not
+/// manage it.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn report(app: &App, by: &Requester, context: Context, id: IntegrationId) -> AppResult<Report> {
+    super::integrations::allowed(by, context)?;
+    let owner = Owner::of(context);
+    let now = app.clock.now();
+    let since = usage::hour_of(now - Duration::days(usage::REPORT_DAYS));
+    let (counts, addresses) = app
+        .read(move |conn| {
+            // Not found unless it is the context's own.
+            db::integrations::find(conn, owner, id)?;
+            Ok((
+                db::usage::counts(conn, id, since)?,
+                db::usage::addresses(conn, id, usage::REPORT_ADDRESSES)?,
+            ))
+        })
+        .await?;
+    Ok(Report::of(&counts, addresses, now))
+}
+
+/// Deletes usage older than `USAGE_RETENTION_DAYS`, unless another instance is doing it:
+/// how many rows (counts, addresses), or `None` when it was left to another instance.
+#[tracing::instrument(skip_all)]
+pub async fn prune(app: &App) -> AppResult<Option<(usize, usize)>> {
+    let before = usage::hour_of(app.clock.now() - app.config.usage_retention);
+    let pruned = app.write(move |conn| Ok(db::usage::prune(conn, before)?)).await?;
+    if let Some((hourly, addresses)) = pruned
+        && hourly + addresses > 0
+    {
+        tracing::info!(hourly, addresses, "old API usage pruned");
+    }
+    Ok(pruned)
 }

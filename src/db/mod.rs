@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod setup;
 pub mod sign_in;
 pub mod two_factor;
+pub mod usage;
 pub mod users;
 
 use std::sync::Arc;

@@ -182,6 +182,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_addresses (token_id, ip) {
+        token_id -> Uuid,
+        integration_id -> Uuid,
+        ip -> Text,
+        first_seen -> Timestamptz,
+        last_seen -> Timestamptz,
+        requests -> Int8,
+    }
+}
+
+diesel::table! {
+    usage_hourly (token_id, hour, endpoint, scope, outcome) {
+        token_id -> Uuid,
+        integration_id -> Uuid,
+        hour -> Timestamptz,
+        endpoint -> Text,
+        scope -> Text,
+        outcome -> Text,
+        requests -> Int8,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -216,6 +239,10 @@ diesel::joinable!(sub_accounts -> agencies (agency_id));
 diesel::joinable!(token_reveals -> integrations (integration_id));
 diesel::joinable!(token_reveals -> users (user_id));
 diesel::joinable!(two_factor -> users (user_id));
+diesel::joinable!(usage_addresses -> integration_tokens (token_id));
+diesel::joinable!(usage_addresses -> integrations (integration_id));
+diesel::joinable!(usage_hourly -> integration_tokens (token_id));
+diesel::joinable!(usage_hourly -> integrations (integration_id));
 diesel::joinable!(users -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -233,5 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sub_accounts,
     token_reveals,
     two_factor,
+    usage_addresses,
+    usage_hourly,
     users,
 );

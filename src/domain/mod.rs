@@ -13,3 +13,4 @@ pub mod scopes;
 pub mod tenancy;
 pub mod token;
 pub mod two_factor;
+pub mod usage;

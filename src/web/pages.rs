@@ -128,11 +128,36 @@ pub fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>
     }
 }
 
+/// A count as people read it: `1,234,567`.
+pub fn number(count: i64) -> String {
+    let digits = count.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if count < 0 {
+        grouped.push('-');
+    }
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone as _;
 
-    use super::{ago, format_time};
+    use super::{ago, format_time, number};
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(number(0), "0");
+        assert_eq!(number(999), "999");
+        assert_eq!(number(1000), "1,000");
+        assert_eq!(number(1_234_567), "1,234,567");
+        assert_eq!(number(-12_345), "-12,345");
+    }
 
     #[test]
     fn elapsed_time_reads_as_people_say_it() {

@@ -22,4 +22,5 @@ mod sign_in;
 mod startup;
 mod team;
 mod two_factor;
+mod usage;
 mod use_cases;

@@ -55,6 +55,7 @@ struct DetailPage {
     rotation: Option<super::Countdown>,
     /// During a rotation: whether anything still calls with the old token.
     old_token_use: Option<String>,
+    usage: super::usage::UsageView,
 }
 
 /// The detail page.
@@ -66,8 +67,16 @@ pub async fn page(
 ) -> WebResult<HttpResponse> {
     let id = path.integration_id;
     let detail = app::integrations::detail(&app, page.requester(), page.context, id).await?;
+    let report = app::usage::report(&app, page.requester(), page.context, id).await?;
     let now = app.clock.now();
     let integration = detail.integration;
+    let usage = super::usage::UsageView::new(
+        &report,
+        &detail.tokens,
+        &integration.scopes,
+        app.config.rate_limits.daily,
+        if page.context.sub_account_id().is_some() { "this sub-account" } else { "this agency" },
+    );
     let scopes = integration
         .scopes
         .iter()
@@ -115,6 +124,7 @@ pub async fn page(
         rotation: detail.overview.rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
         old_token_use: detail.overview.old_token_use.as_ref().map(|used| super::old_token_use(used, now)),
         list_url: list_url(page.context),
+        usage,
         edit_url: format!("{url}/edit"),
         delete_url: format!("{url}/delete"),
         url,

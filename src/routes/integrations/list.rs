@@ -30,6 +30,8 @@ pub struct Row {
     pub last_used: String,
     /// The running rotation's countdown.
     pub rotation: Option<super::Countdown>,
+    /// API calls in the last 7 days, formatted.
+    pub requests_7_days: String,
 }
 
 #[derive(Template)]
@@ -48,7 +50,8 @@ pub async fn page(page: IntegrationsPage, app: web::Data<App>) -> WebResult<Http
     let now = app.clock.now();
     let rows = listed
         .into_iter()
-        .map(|app::integrations::Listed { integration, overview }| Row {
+        .map(|app::integrations::Listed { integration, overview, requests_7_days }| Row {
+            requests_7_days: pages::number(requests_7_days),
             href: integration_url(page.context, integration.id),
             scope_count: integration.scopes.len(),
             status: overview.status,

@@ -5,6 +5,7 @@ pub mod delete;
 pub mod detail;
 pub mod list;
 pub mod rotate;
+pub mod usage;
 pub mod wizard;
 
 use actix_web::web;
@@ -48,6 +49,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
         format!("{one}/edit/scopes"),
         Some(web::get().to(wizard::edit_scopes)),
         Some(web::post().to(wizard::submit_edit_scopes)),
+    );
+    resource(
+        cfg,
+        format!("{one}/remove-unused-scopes"),
+        None,
+        Some(web::post().to(wizard::remove_unused_scopes)),
     );
     resource(
         cfg,

@@ -11,14 +11,14 @@ async fn last_use_is_recorded_in_batches_and_shown() {
     Api::new(&app).get("/v2/users/", Some(&token)).await;
     assert!(app.get(AGENCY).await.text("tbody tr").contains("Never used"), "nothing written per request");
     let written = app.state().usage.flush(app.state()).await.expect("flush");
-    assert_eq!(written, 1);
+    assert_eq!(written, 3, "a last use, a count and an address");
     let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
     assert!(row.contains("Mar 1, 2026, 09:00 UTC from 127.0.0.1"), "{row}");
     assert!(app.get(AGENCY).await.text("tbody tr").contains("from 127.0.0.1"));
 }
 
 #[tokio::test]
-async fn graceful_shutdown_writes_the_pending_last_uses() {
+async fn graceful_shutdown_writes_the_pending_usage() {
     let app = TestApp::spawn().await;
     seed(&mut app.conn());
     app.sign_in(people::OWNER, PASSWORD).await;
@@ -51,8 +51,10 @@ async fn graceful_shutdown_writes_the_pending_last_uses() {
     assert_eq!(status, 200);
     handle.stop(true).await;
     running.await.expect("joined").expect("served");
-    let row = app.get(&detail).await.text("section[aria-labelledby=tokens-heading] tbody tr");
+    let page = app.get(&detail).await;
+    let row = page.text("section[aria-labelledby=tokens-heading] tbody tr");
     assert!(row.contains("from 127.0.0.1"), "{row}");
+    assert_eq!(page.texts(".usage-totals dd"), ["1", "1", "1"], "the call is counted too");
 }
 
 #[tokio::test]

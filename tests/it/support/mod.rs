@@ -364,6 +364,9 @@ fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // The server closes a connection idle for 5 s (actix-web's keep-alive); a request
+        // sent on it at that moment fails. Idle connections are dropped well before.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("client")
 }

@@ -1,0 +1,2 @@
+DROP TABLE usage_addresses;
+DROP TABLE usage_hourly;

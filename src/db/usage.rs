@@ -1,0 +1,232 @@
+//! Usage counts: added in batches (one statement per table and batch, summed into what
+//! other instances added), read per integration, pruned by age.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::schema::usage_hourly;
+use crate::domain::ids::{IntegrationId, TokenId};
+use crate::domain::usage::{Address, Call, HourlyCount, Outcome};
+
+/// Stored outcomes, as the CHECK constraint lists them.
+fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Success => "success",
+        Outcome::Denied => "denied",
+        Outcome::RateLimited => "rate_limited",
+        Outcome::Failed => "failed",
+    }
+}
+
+fn outcome_of(text: &str) -> Outcome {
+    match text {
+        "success" => Outcome::Success,
+        "denied" => Outcome::Denied,
+        "rate_limited" => Outcome::RateLimited,
+        _ => Outcome::Failed,
+    }
+}
+
+/// Adds `calls` (each with how many times it was made) to the hourly counts. Calls of a
+/// token that no longer exists are dropped. Rows are written in key order, so that
+/// instances flushing at once wait for each other instead of deadlocking.
+pub fn add_calls(conn: &mut PgConnection, calls: &[(Call, u64)]) -> QueryResult<usize> {
+    let mut sorted: Vec<&(Call, u64)> = calls.iter().collect();
+    sorted.sort_by_key(|(call, _)| (call.token, call.hour));
+    let tokens: Vec<Uuid> = sorted.iter().map(|(call, _)| call.token.0).collect();
+    let integrations: Vec<Uuid> = sorted.iter().map(|(call, _)| call.integration.0).collect();
+    let hours: Vec<DateTime<Utc>> = sorted.iter().map(|(call, _)| call.hour).collect();
+    let endpoints: Vec<String> = sorted.iter().map(|(call, _)| call.endpoint.to_string()).collect();
+    let scopes: Vec<&str> = sorted.iter().map(|(call, _)| call.scope.unwrap_or("")).collect();
+    let outcomes: Vec<&str> = sorted.iter().map(|(call, _)| outcome_text(call.outcome)).collect();
+    let requests: Vec<i64> =
+        sorted.iter().map(|(_, times)| i64::try_from(*times).unwrap_or(i64::MAX)).collect();
+    diesel::sql_query(
+        "INSERT INTO usage_hourly (token_id, integration_id, hour, endpoint, scope, outcome, requests) \
+         SELECT u.token_id, u.integration_id, u.hour, u.endpoint, u.scope, u.outcome, u.requests \
+         FROM unnest($1, $2, $3, $4, $5, $6, $7) \
+           AS u(token_id, integration_id, hour, endpoint, scope, outcome, requests) \
+         WHERE EXISTS (SELECT 1 FROM integration_tokens t WHERE t.id = u.token_id) \
+         ORDER BY u.token_id, u.hour, u.endpoint, u.scope, u.outcome \
+         ON CONFLICT (token_id, hour, endpoint, scope, outcome) \
+         DO UPDATE SET requests = usage_hourly.requests + excluded.requests",
+    )
+    .bind::<Array<SqlUuid>, _>(tokens)
+    .bind::<Array<SqlUuid>, _>(integrations)
+    .bind::<Array<Timestamptz>, _>(hours)
+    .bind::<Array<Text>, _>(endpoints)
+    .bind::<Array<Text>, _>(scopes)
+    .bind::<Array<Text>, _>(outcomes)
+    .bind::<Array<BigInt>, _>(requests)
+    .execute(conn)
+}
+
+/// Calls from one client address with one token since the last flush.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// The token.
+    pub token: TokenId,
+    /// Its integration.
+    pub integration: IntegrationId,
+    /// The address.
+    pub ip: String,
+    /// The first and the last call.
+    pub first: DateTime<Utc>,
+    /// See above.
+    pub last: DateTime<Utc>,
+    /// How many calls.
+    pub requests: u64,
+}
+
+/// Adds `seen` to the addresses each token was used from (dropping tokens that no longer
+/// exist), in key order as [`add_calls`] does.
+pub fn add_addresses(conn: &mut PgConnection, seen: &[Seen]) -> QueryResult<usize> {
+    let mut sorted: Vec<&Seen> = seen.iter().collect();
+    sorted.sort_by(|a, b| (a.token, &a.ip).cmp(&(b.token, &b.ip)));
+    diesel::sql_query(
+        "INSERT INTO usage_addresses (token_id, integration_id, ip, first_seen, last_seen, requests) \
+         SELECT u.token_id, u.integration_id, u.ip, u.first_seen, u.last_seen, u.requests \
+         FROM unnest($1, $2, $3, $4, $5, $6) \
+           AS u(token_id, integration_id, ip, first_seen, last_seen, requests) \
+         WHERE EXISTS (SELECT 1 FROM integration_tokens t WHERE t.id = u.token_id) \
+         ORDER BY u.token_id, u.ip \
+         ON CONFLICT (token_id, ip) DO UPDATE SET \
+           first_seen = least(usage_addresses.first_seen, excluded.first_seen), \
+           last_seen = greatest(usage_addresses.last_seen, excluded.last_seen), \
+           requests = usage_addresses.requests + excluded.requests",
+    )
+    .bind::<Array<SqlUuid>, _>(sorted.iter().map(|seen| seen.token.0).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(sorted.iter().map(|seen| seen.integration.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(sorted.iter().map(|seen| seen.ip.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(sorted.iter().map(|seen| seen.first).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(sorted.iter().map(|seen| seen.last).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(
+        sorted.iter().map(|seen| i64::try_from(seen.requests).unwrap_or(i64::MAX)).collect::<Vec<_>>(),
+    )
+    .execute(conn)
+}
+
+/// An integration's hourly counts from `since` on.
+pub fn counts(
+    conn: &mut PgConnection,
+    integration: IntegrationId,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<HourlyCount>> {
+    let rows: Vec<(TokenId, DateTime<Utc>, String, String, String, i64)> = usage_hourly::table
+        .filter(usage_hourly::integration_id.eq(integration))
+        .filter(usage_hourly::hour.ge(since))
+        .select((
+            usage_hourly::token_id,
+            usage_hourly::hour,
+            usage_hourly::endpoint,
+            usage_hourly::scope,
+            usage_hourly::outcome,
+            usage_hourly::requests,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(token, hour, endpoint, scope, outcome, requests)| HourlyCount {
+            token,
+            hour,
+            endpoint,
+            scope: (!scope.is_empty()).then_some(scope),
+            outcome: outcome_of(&outcome),
+            requests,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct AddressRow {
+    #[diesel(sql_type = Text)]
+    ip: String,
+    #[diesel(sql_type = Timestamptz)]
+    first_seen: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    last_seen: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+}
+
+/// The addresses an integration's tokens were used from, most recently seen first, at
+/// most `limit`.
+pub fn addresses(
+    conn: &mut PgConnection,
+    integration: IntegrationId,
+    limit: usize,
+) -> QueryResult<Vec<Address>> {
+    let rows: Vec<AddressRow> = diesel::sql_query(
+        "SELECT ip, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(requests)::int8 AS requests \
+         FROM usage_addresses WHERE integration_id = $1 \
+         GROUP BY ip ORDER BY max(last_seen) DESC, ip LIMIT $2",
+    )
+    .bind::<SqlUuid, _>(integration.0)
+    .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Address {
+            ip: row.ip,
+            first_seen: row.first_seen,
+            last_seen: row.last_seen,
+            requests: row.requests,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = SqlUuid)]
+    integration_id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+}
+
+/// Calls per integration of `integrations` from `since` on (integrations without any are
+/// absent).
+pub fn totals_since(
+    conn: &mut PgConnection,
+    integrations: &[IntegrationId],
+    since: DateTime<Utc>,
+) -> QueryResult<HashMap<IntegrationId, i64>> {
+    let rows: Vec<Total> = diesel::sql_query(
+        "SELECT integration_id, sum(requests)::int8 AS requests FROM usage_hourly \
+         WHERE integration_id = ANY($1) AND hour >= $2 GROUP BY integration_id",
+    )
+    .bind::<Array<SqlUuid>, _>(integrations.iter().map(|id| id.0).collect::<Vec<_>>())
+    .bind::<Timestamptz, _>(since)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|row| (IntegrationId(row.integration_id), row.requests)).collect())
+}
+
+/// Names the "pruning usage" advisory lock.
+pub const PRUNE_LOCK: i64 = 0x7573_6167_6500; // "usage"
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Deletes counts from hours before `before` and addresses last seen before it: how many
+/// rows of each, or `None` if another instance is pruning now. Runs in the caller's
+/// transaction, whose advisory lock keeps a second instance out until it ends.
+pub fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<Option<(usize, usize)>> {
+    let Locked { locked } = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+        .bind::<BigInt, _>(PRUNE_LOCK)
+        .get_result(conn)?;
+    if !locked {
+        return Ok(None);
+    }
+    let hourly = diesel::delete(usage_hourly::table.filter(usage_hourly::hour.lt(before))).execute(conn)?;
+    let addresses = diesel::delete(
+        super::schema::usage_addresses::table.filter(super::schema::usage_addresses::last_seen.lt(before)),
+    )
+    .execute(conn)?;
+    Ok(Some((hourly, addresses)))
+}

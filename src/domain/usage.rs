@@ -1,0 +1,287 @@
+//! Usage insight (SPEC §9): what API calls are counted by, and the report an integration's
+//! page shows. Counting happens in memory per instance (`app::usage`); these are the values
+//! and the arithmetic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, Duration, DurationRound as _, NaiveDate, Utc};
+
+use super::ids::{IntegrationId, TokenId};
+
+/// How an API call ended, as the usage chart splits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// 1xx–3xx.
+    Success,
+    /// 401 or 403: no usable token, or not allowed.
+    Denied,
+    /// 429: over a rate limit.
+    RateLimited,
+    /// Any other error (404, 422, 5xx, …).
+    Failed,
+}
+
+impl Outcome {
+    /// Every outcome, in the order the page shows them.
+    pub const ALL: [Self; 4] = [Self::Success, Self::Denied, Self::RateLimited, Self::Failed];
+
+    /// The outcome of an answer with HTTP status `status`.
+    pub fn of_status(status: u16) -> Self {
+        match status {
+            100..=399 => Self::Success,
+            401 | 403 => Self::Denied,
+            429 => Self::RateLimited,
+            _ => Self::Failed,
+        }
+    }
+
+    /// What the page calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Success => "Success",
+            Self::Denied => "Denied (401/403)",
+            Self::RateLimited => "Rate limited (429)",
+            Self::Failed => "Other errors",
+        }
+    }
+
+    /// A short name for styles and ids.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Denied => "denied",
+            Self::RateLimited => "rate-limited",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// An API route as usage names it: its method and pattern, never a path with its ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// `GET`, `POST`, ….
+    pub method: &'static str,
+    /// The route's fixed prefix (`/v2/locations`).
+    pub prefix: &'static str,
+    /// The rest of its pattern (`/{locationId}`), empty for a collection.
+    pub path: &'static str,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}{}", self.method, self.prefix, self.path)
+    }
+}
+
+/// One counted API call: who, when (the UTC hour), what, by which scope, how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Call {
+    /// The token presented.
+    pub token: TokenId,
+    /// Its integration.
+    pub integration: IntegrationId,
+    /// The start of the UTC hour of the call.
+    pub hour: DateTime<Utc>,
+    /// The route.
+    pub endpoint: Endpoint,
+    /// The scope that granted it, if one was checked and held.
+    pub scope: Option<&'static str>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// The start of the UTC hour of `at`.
+pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(Duration::hours(1)).unwrap_or(at)
+}
+
+/// Calls as stored: one row per token, hour, endpoint, scope and outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlyCount {
+    /// The token.
+    pub token: TokenId,
+    /// The start of the hour.
+    pub hour: DateTime<Utc>,
+    /// The route, as text.
+    pub endpoint: String,
+    /// The scope that granted the calls, if any.
+    pub scope: Option<String>,
+    /// How they ended.
+    pub outcome: Outcome,
+    /// How many.
+    pub requests: i64,
+}
+
+/// A client address a token was used from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// The address.
+    pub ip: String,
+    /// First call seen from it (within the retention period).
+    pub first_seen: DateTime<Utc>,
+    /// Last call seen from it.
+    pub last_seen: DateTime<Utc>,
+    /// Calls from it.
+    pub requests: i64,
+}
+
+/// The days the usage page covers.
+pub const REPORT_DAYS: i64 = 30;
+
+/// How many addresses and endpoints the page lists.
+pub const REPORT_ADDRESSES: usize = 20;
+/// See [`REPORT_ADDRESSES`].
+pub const REPORT_ENDPOINTS: usize = 10;
+
+/// An integration's usage over the last [`REPORT_DAYS`] days, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Calls in the last 24 hours, 7 days and 30 days.
+    pub last_24_hours: i64,
+    /// See above.
+    pub last_7_days: i64,
+    /// See above.
+    pub last_30_days: i64,
+    /// Each UTC day of the last 30 (oldest first, today last), its calls per outcome.
+    pub days: Vec<(NaiveDate, [i64; 4])>,
+    /// The most called endpoints over 30 days, most first.
+    pub endpoints: Vec<(String, i64)>,
+    /// Calls per token over 30 days.
+    pub tokens: BTreeMap<TokenId, i64>,
+    /// Calls today (UTC), every token of the integration.
+    pub today: i64,
+    /// Scopes that granted a successful call in the last 30 days.
+    pub used_scopes: BTreeSet<String>,
+    /// The addresses the integration's tokens were used from, most recent first.
+    pub addresses: Vec<Address>,
+}
+
+impl Report {
+    /// The report at `now` from the integration's hourly counts of the last 30 days and its
+    /// addresses (most recent first).
+    pub fn of(counts: &[HourlyCount], addresses: Vec<Address>, now: DateTime<Utc>) -> Self {
+        let today = now.date_naive();
+        let first_day = today - Duration::days(REPORT_DAYS - 1);
+        let mut days: Vec<(NaiveDate, [i64; 4])> =
+            first_day.iter_days().take_while(|day| *day <= today).map(|day| (day, [0; 4])).collect();
+        let mut endpoints: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut report = Self {
+            last_24_hours: 0,
+            last_7_days: 0,
+            last_30_days: 0,
+            days: Vec::new(),
+            endpoints: Vec::new(),
+            tokens: BTreeMap::new(),
+            today: 0,
+            used_scopes: BTreeSet::new(),
+            addresses,
+        };
+        for count in counts {
+            let age = now - count.hour;
+            if age >= Duration::days(REPORT_DAYS) || count.hour.date_naive() < first_day {
+                continue;
+            }
+            report.last_30_days += count.requests;
+            if age < Duration::days(7) {
+                report.last_7_days += count.requests;
+            }
+            if age < Duration::hours(24) {
+                report.last_24_hours += count.requests;
+            }
+            let day = count.hour.date_naive();
+            if day == today {
+                report.today += count.requests;
+            }
+            if let Some((_, outcomes)) = days.iter_mut().find(|(counted, _)| *counted == day) {
+                outcomes[count.outcome as usize] += count.requests;
+            }
+            *endpoints.entry(&count.endpoint).or_default() += count.requests;
+            *report.tokens.entry(count.token).or_default() += count.requests;
+            if count.outcome == Outcome::Success
+                && let Some(scope) = &count.scope
+            {
+                report.used_scopes.insert(scope.clone());
+            }
+        }
+        let mut endpoints: Vec<(String, i64)> =
+            endpoints.into_iter().map(|(endpoint, requests)| (endpoint.to_owned(), requests)).collect();
+        endpoints.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        endpoints.truncate(REPORT_ENDPOINTS);
+        report.endpoints = endpoints;
+        report.days = days;
+        report.addresses.truncate(REPORT_ADDRESSES);
+        report
+    }
+
+    /// Of `held` scopes, those no successful call used in the last 30 days, in order.
+    pub fn unused_scopes<'a>(&self, held: &'a [String]) -> Vec<&'a str> {
+        held.iter().map(String::as_str).filter(|scope| !self.used_scopes.contains(*scope)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(hours_ago: i64, outcome: Outcome, requests: i64, now: DateTime<Utc>) -> HourlyCount {
+        HourlyCount {
+            token: TokenId(uuid::Uuid::nil()),
+            hour: hour_of(now - Duration::hours(hours_ago)),
+            endpoint: "GET /v2/locations/{locationId}".to_owned(),
+            scope: Some("locations.readonly".to_owned()),
+            outcome,
+            requests,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-30T12:34:56Z").map(|at| at.to_utc()).unwrap_or_default()
+    }
+
+    #[test]
+    fn statuses_become_outcomes() {
+        assert_eq!(Outcome::of_status(200), Outcome::Success);
+        assert_eq!(Outcome::of_status(204), Outcome::Success);
+        assert_eq!(Outcome::of_status(401), Outcome::Denied);
+        assert_eq!(Outcome::of_status(403), Outcome::Denied);
+        assert_eq!(Outcome::of_status(429), Outcome::RateLimited);
+        assert_eq!(Outcome::of_status(404), Outcome::Failed);
+        assert_eq!(Outcome::of_status(500), Outcome::Failed);
+    }
+
+    #[test]
+    fn hours_start_on_the_hour() {
+        assert_eq!(hour_of(now()).to_rfc3339(), "2026-11-30T12:00:00+00:00");
+    }
+
+    #[test]
+    fn the_report_sums_by_window_day_and_outcome() {
+        let now = now();
+        let counts = [
+            count(0, Outcome::Success, 5, now),
+            count(1, Outcome::Denied, 2, now),
+            count(30, Outcome::RateLimited, 3, now),
+            count(24 * 10, Outcome::Success, 7, now),
+            count(24 * 31, Outcome::Success, 100, now),
+        ];
+        let report = Report::of(&counts, Vec::new(), now);
+        assert_eq!((report.last_24_hours, report.last_7_days, report.last_30_days), (7, 10, 17));
+        assert_eq!(report.days.len(), 30);
+        assert_eq!(report.days.last(), Some(&(now.date_naive(), [5, 2, 0, 0])));
+        assert_eq!(report.today, 7);
+        let yesterday = report.days.iter().find(|(day, _)| *day == now.date_naive() - Duration::days(1));
+        assert_eq!(yesterday.map(|(_, outcomes)| *outcomes), Some([0, 0, 3, 0]));
+        assert_eq!(report.endpoints, vec![("GET /v2/locations/{locationId}".to_owned(), 17)]);
+    }
+
+    #[test]
+    fn a_scope_counts_as_used_only_by_a_success() {
+        let now = now();
+        let mut denied = count(0, Outcome::Denied, 1, now);
+        denied.scope = Some("users.write".to_owned());
+        let report = Report::of(&[count(0, Outcome::Success, 1, now), denied], Vec::new(), now);
+        let held = ["locations.readonly".to_owned(), "users.write".to_owned()];
+        assert_eq!(report.unused_scopes(&held), vec!["users.write"]);
+    }
+}
