@@ -171,3 +171,35 @@ test("the three-dot menu works with the keyboard alone", async (t) => {
   await page.getByRole("heading", { name: "Edit “Keyboard app”" }).waitFor();
   assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "Keyboard app");
 });
+
+test("usage: the integration page counts real API calls, charts them and offers to remove unused scopes", async (t) => {
+  const s = await begin(t, browser, app);
+  const { page } = s;
+  const integration = await flows.createIntegration(s, { name: "Usage app", scopes: [SCOPES.users, SCOPES.locations] });
+  for (let call = 0; call < 3; call += 1) assert.equal(await flows.apiStatus(app, integration.token), 200);
+  assert.equal(await flows.apiStatus(app, integration.token, "/v2/users/"), 200);
+  assert.equal(await flows.apiStatus(app, integration.token, "/v2/companies/00000000-0000-0000-0000-000000000000"), 403);
+
+  // Counted in memory and written every few seconds: reload until they show.
+  const last24 = page.locator(".usage-totals dd").first();
+  for (let tries = 0; (await last24.textContent()).trim() !== "6"; tries += 1) {
+    assert.ok(tries < 60, "the calls are counted within seconds");
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+  await page.locator(".usage-chart").waitFor();
+  assert.equal(await page.locator("#usage-addresses tbody tr").count(), 1);
+  await s.check("detail — usage");
+  await page.getByText("Show the numbers per day").click();
+  const today = page.locator("#usage-days tbody tr").first();
+  assert.deepEqual(await today.locator("td").allTextContents(), ["5", "1", "0", "0", "6"], "success, denied, rate limited, other, total");
+  await s.check("detail — usage, the numbers per day");
+
+  // locations.readonly was never needed: the wizard opens with it unticked.
+  assert.deepEqual(await page.locator(".unused-scopes p code").allTextContents(), ["locations.readonly"]);
+  await page.getByRole("button", { name: "Remove unused scopes" }).click();
+  await page.getByText("Choose what Usage app may do.").waitFor();
+  assert.equal(await page.getByLabel(SCOPES.locations).isChecked(), false);
+  assert.equal(await page.getByLabel(SCOPES.users).isChecked(), true);
+  await s.check("edit — unused scopes unticked");
+});

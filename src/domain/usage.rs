@@ -46,6 +46,16 @@ impl Outcome {
         }
     }
 
+    /// A column heading: one word.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::Success => "Success",
+            Self::Denied => "Denied",
+            Self::RateLimited => "Limited",
+            Self::Failed => "Other",
+        }
+    }
+
     /// A short name for styles and ids.
     pub fn key(self) -> &'static str {
         match self {

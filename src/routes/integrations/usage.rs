@@ -63,6 +63,8 @@ pub struct UsageView {
     pub last_day: String,
     /// The outcome legend: (key, label).
     pub legend: Vec<(&'static str, &'static str)>,
+    /// The outcomes as the table's column headings.
+    pub columns: Vec<&'static str>,
     /// The chart's numbers, newest day first.
     pub days: Vec<DayRow>,
     /// Top endpoints.
@@ -101,8 +103,7 @@ impl UsageView {
             })
             .collect();
         let limit = i64::try_from(daily_limit).unwrap_or(i64::MAX).max(1);
-        // Tenths of a percent, rounded up so that any use shows as more than 0%.
-        let tenths = (report.today * 1000 + limit - 1) / limit;
+        let share = share_of(report.today, limit);
         Self {
             totals: [
                 ("Last 24 hours", pages::number(report.last_24_hours)),
@@ -115,6 +116,7 @@ impl UsageView {
             first_day: report.days.first().map(|(day, _)| short_day(*day)).unwrap_or_default(),
             last_day: report.days.last().map(|(day, _)| short_day(*day)).unwrap_or_default(),
             legend: Outcome::ALL.iter().map(|outcome| (outcome.key(), outcome.label())).collect(),
+            columns: Outcome::ALL.iter().map(|outcome| outcome.heading()).collect(),
             days: report
                 .days
                 .iter()
@@ -150,14 +152,22 @@ impl UsageView {
                 })
                 .collect(),
             daily_share: format!(
-                "{} of the {} requests a day shared by every integration of {owner_label} ({}.{}%).",
+                "{} of the {} requests a day shared by every integration of {owner_label} ({share}).",
                 pages::number(report.today),
                 pages::number(limit),
-                tenths / 10,
-                tenths % 10
             ),
             unused_scopes: report.unused_scopes(scopes).into_iter().map(str::to_owned).collect(),
         }
+    }
+}
+
+/// `used` of `limit` as a percentage to a tenth: "0%", "under 0.1%", "12.5%".
+fn share_of(used: i64, limit: i64) -> String {
+    let tenths = used.saturating_mul(1000) / limit;
+    match (used, tenths) {
+        (0, _) => "0%".to_owned(),
+        (_, 0) => "under 0.1%".to_owned(),
+        _ => format!("{}.{}%", tenths / 10, tenths % 10),
     }
 }
 
@@ -203,4 +213,18 @@ fn chart(report: &Report, peak: i64) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_of;
+
+    #[test]
+    fn the_daily_share_reads_to_a_tenth_and_never_rounds_use_away() {
+        assert_eq!(share_of(0, 200_000), "0%");
+        assert_eq!(share_of(6, 200_000), "under 0.1%");
+        assert_eq!(share_of(200, 200_000), "0.1%");
+        assert_eq!(share_of(25_000, 200_000), "12.5%");
+        assert_eq!(share_of(250_000, 200_000), "125.0%");
+    }
 }
