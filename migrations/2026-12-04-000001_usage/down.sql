@@ -1,2 +1,3 @@
 DROP TABLE usage_addresses;
+DROP TABLE usage_daily;
 DROP TABLE usage_hourly;

@@ -35,13 +35,14 @@ pub async fn list(app: &App, by: &Requester, context: Context) -> AppResult<Vec<
     allowed(by, context)?;
     let owner = Owner::of(context);
     let now = app.clock.now();
-    let since = crate::domain::usage::hour_of(now - chrono::Duration::days(7));
+    // The days the integration page counts as its last 7.
+    let first = crate::domain::usage::first_day(now, 7);
     let (found, mut requests) = app
         .read(move |conn| {
             let found = db::integrations::list(conn, owner)?;
             let ids: Vec<IntegrationId> = found.iter().map(|(integration, _)| integration.id).collect();
             let requests =
-                if ids.is_empty() { HashMap::new() } else { db::usage::totals_since(conn, &ids, since)? };
+                if ids.is_empty() { HashMap::new() } else { db::usage::totals_since(conn, &ids, first)? };
             Ok((found, requests))
         })
         .await?;

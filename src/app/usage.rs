@@ -204,18 +204,21 @@ pub async fn report(app: &App, by: &Requester, context: Context, id: Integration
     super::integrations::allowed(by, context)?;
     let owner = Owner::of(context);
     let now = app.clock.now();
-    let since = usage::hour_of(now - Duration::days(usage::REPORT_DAYS));
-    let (counts, addresses) = app
+    let first = usage::first_day(now, usage::REPORT_DAYS);
+    let since = first.and_time(chrono::NaiveTime::MIN).and_utc();
+    let (summed, last_24_hours, daily, addresses) = app
         .read(move |conn| {
             // Not found unless it is the context's own.
             db::integrations::find(conn, owner, id)?;
             Ok((
-                db::usage::counts(conn, id, since)?,
+                db::usage::summed(conn, id, since)?,
+                db::usage::requests_after(conn, id, now - Duration::hours(24))?,
+                db::usage::daily(conn, id, first)?,
                 db::usage::addresses(conn, id, usage::REPORT_ADDRESSES)?,
             ))
         })
         .await?;
-    Ok(Report::of(&counts, addresses, now))
+    Ok(Report::of(&summed, last_24_hours, &daily, addresses, now))
 }
 
 /// Deletes usage older than `USAGE_RETENTION_DAYS`, unless another instance is doing it:

@@ -193,6 +193,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_daily (integration_id, day, outcome) {
+        integration_id -> Uuid,
+        day -> Date,
+        outcome -> Text,
+        requests -> Int8,
+    }
+}
+
+diesel::table! {
     usage_hourly (token_id, hour, endpoint, scope, outcome) {
         token_id -> Uuid,
         integration_id -> Uuid,
@@ -241,6 +250,7 @@ diesel::joinable!(token_reveals -> users (user_id));
 diesel::joinable!(two_factor -> users (user_id));
 diesel::joinable!(usage_addresses -> integration_tokens (token_id));
 diesel::joinable!(usage_addresses -> integrations (integration_id));
+diesel::joinable!(usage_daily -> integrations (integration_id));
 diesel::joinable!(usage_hourly -> integration_tokens (token_id));
 diesel::joinable!(usage_hourly -> integrations (integration_id));
 diesel::joinable!(users -> agencies (agency_id));
@@ -261,6 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     token_reveals,
     two_factor,
     usage_addresses,
+    usage_daily,
     usage_hourly,
     users,
 );

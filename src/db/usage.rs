@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Date, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use super::schema::usage_hourly;
+use super::schema::{usage_addresses, usage_daily, usage_hourly};
 use crate::domain::ids::{IntegrationId, TokenId};
-use crate::domain::usage::{Address, Call, HourlyCount, Outcome};
+use crate::domain::usage::{Address, Call, Daily, Outcome, Summed};
 
 /// Stored outcomes, as the CHECK constraint lists them.
 fn outcome_text(outcome: Outcome) -> &'static str {
@@ -31,10 +31,15 @@ fn outcome_of(text: &str) -> Outcome {
     }
 }
 
-/// Adds `calls` (each with how many times it was made) to the hourly counts. Calls of a
-/// token that no longer exists are dropped. Rows are written in key order, so that
-/// instances flushing at once wait for each other instead of deadlocking.
+/// Adds `calls` (each with how many times it was made) to the hourly and the daily counts.
+/// Calls of a token that no longer exists are dropped. Rows are written in key order, so
+/// that instances flushing at once wait for each other instead of deadlocking.
 pub fn add_calls(conn: &mut PgConnection, calls: &[(Call, u64)]) -> QueryResult<usize> {
+    add_hourly(conn, calls)?;
+    add_daily(conn, calls)
+}
+
+fn add_hourly(conn: &mut PgConnection, calls: &[(Call, u64)]) -> QueryResult<usize> {
     let mut sorted: Vec<&(Call, u64)> = calls.iter().collect();
     sorted.sort_by_key(|(call, _)| (call.token, call.hour));
     let tokens: Vec<Uuid> = sorted.iter().map(|(call, _)| call.token.0).collect();
@@ -62,6 +67,30 @@ pub fn add_calls(conn: &mut PgConnection, calls: &[(Call, u64)]) -> QueryResult<
     .bind::<Array<Text>, _>(scopes)
     .bind::<Array<Text>, _>(outcomes)
     .bind::<Array<BigInt>, _>(requests)
+    .execute(conn)
+}
+
+fn add_daily(conn: &mut PgConnection, calls: &[(Call, u64)]) -> QueryResult<usize> {
+    let mut days: HashMap<(Uuid, NaiveDate, &'static str), i64> = HashMap::new();
+    for (call, times) in calls {
+        let key = (call.integration.0, call.hour.date_naive(), outcome_text(call.outcome));
+        *days.entry(key).or_insert(0) += i64::try_from(*times).unwrap_or(i64::MAX);
+    }
+    let mut days: Vec<_> = days.into_iter().collect();
+    days.sort_unstable();
+    diesel::sql_query(
+        "INSERT INTO usage_daily (integration_id, day, outcome, requests) \
+         SELECT u.integration_id, u.day, u.outcome, u.requests \
+         FROM unnest($1, $2, $3, $4) AS u(integration_id, day, outcome, requests) \
+         WHERE EXISTS (SELECT 1 FROM integrations i WHERE i.id = u.integration_id) \
+         ORDER BY u.integration_id, u.day, u.outcome \
+         ON CONFLICT (integration_id, day, outcome) \
+         DO UPDATE SET requests = usage_daily.requests + excluded.requests",
+    )
+    .bind::<Array<SqlUuid>, _>(days.iter().map(|((integration, ..), _)| *integration).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(days.iter().map(|((_, day, _), _)| *day).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(days.iter().map(|((.., outcome), _)| *outcome).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(days.iter().map(|(_, requests)| *requests).collect::<Vec<_>>())
     .execute(conn)
 }
 
@@ -110,34 +139,74 @@ pub fn add_addresses(conn: &mut PgConnection, seen: &[Seen]) -> QueryResult<usiz
     .execute(conn)
 }
 
-/// An integration's hourly counts from `since` on.
-pub fn counts(
+#[derive(QueryableByName)]
+struct SummedRow {
+    #[diesel(sql_type = SqlUuid)]
+    token_id: Uuid,
+    #[diesel(sql_type = Text)]
+    endpoint: String,
+    #[diesel(sql_type = Text)]
+    scope: String,
+    #[diesel(sql_type = Text)]
+    outcome: String,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+}
+
+/// An integration's calls in the hours from `since` on, summed per token, endpoint, scope
+/// and outcome.
+pub fn summed(
     conn: &mut PgConnection,
     integration: IntegrationId,
     since: DateTime<Utc>,
-) -> QueryResult<Vec<HourlyCount>> {
-    let rows: Vec<(TokenId, DateTime<Utc>, String, String, String, i64)> = usage_hourly::table
+) -> QueryResult<Vec<Summed>> {
+    let rows: Vec<SummedRow> = diesel::sql_query(
+        "SELECT token_id, endpoint, scope, outcome, sum(requests)::int8 AS requests FROM usage_hourly \
+         WHERE integration_id = $1 AND hour >= $2 GROUP BY token_id, endpoint, scope, outcome",
+    )
+    .bind::<SqlUuid, _>(integration.0)
+    .bind::<Timestamptz, _>(since)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Summed {
+            token: TokenId(row.token_id),
+            endpoint: row.endpoint,
+            scope: (!row.scope.is_empty()).then_some(row.scope),
+            outcome: outcome_of(&row.outcome),
+            requests: row.requests,
+        })
+        .collect())
+}
+
+/// An integration's calls in the hours that started after `after`.
+pub fn requests_after(
+    conn: &mut PgConnection,
+    integration: IntegrationId,
+    after: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let total: Option<i64> = usage_hourly::table
         .filter(usage_hourly::integration_id.eq(integration))
-        .filter(usage_hourly::hour.ge(since))
-        .select((
-            usage_hourly::token_id,
-            usage_hourly::hour,
-            usage_hourly::endpoint,
-            usage_hourly::scope,
-            usage_hourly::outcome,
-            usage_hourly::requests,
-        ))
+        .filter(usage_hourly::hour.gt(after))
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>("sum(requests)::int8"))
+        .first(conn)?;
+    Ok(total.unwrap_or(0))
+}
+
+/// An integration's calls per day and outcome from `first` on.
+pub fn daily(
+    conn: &mut PgConnection,
+    integration: IntegrationId,
+    first: NaiveDate,
+) -> QueryResult<Vec<Daily>> {
+    let rows: Vec<(NaiveDate, String, i64)> = usage_daily::table
+        .filter(usage_daily::integration_id.eq(integration))
+        .filter(usage_daily::day.ge(first))
+        .select((usage_daily::day, usage_daily::outcome, usage_daily::requests))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(token, hour, endpoint, scope, outcome, requests)| HourlyCount {
-            token,
-            hour,
-            endpoint,
-            scope: (!scope.is_empty()).then_some(scope),
-            outcome: outcome_of(&outcome),
-            requests,
-        })
+        .map(|(day, outcome, requests)| Daily { day, outcome: outcome_of(&outcome), requests })
         .collect())
 }
 
@@ -187,19 +256,19 @@ struct Total {
     requests: i64,
 }
 
-/// Calls per integration of `integrations` from `since` on (integrations without any are
-/// absent).
+/// Calls per integration of `integrations` on the days from `first` on (integrations
+/// without any are absent).
 pub fn totals_since(
     conn: &mut PgConnection,
     integrations: &[IntegrationId],
-    since: DateTime<Utc>,
+    first: NaiveDate,
 ) -> QueryResult<HashMap<IntegrationId, i64>> {
     let rows: Vec<Total> = diesel::sql_query(
-        "SELECT integration_id, sum(requests)::int8 AS requests FROM usage_hourly \
-         WHERE integration_id = ANY($1) AND hour >= $2 GROUP BY integration_id",
+        "SELECT integration_id, sum(requests)::int8 AS requests FROM usage_daily \
+         WHERE integration_id = ANY($1) AND day >= $2 GROUP BY integration_id",
     )
     .bind::<Array<SqlUuid>, _>(integrations.iter().map(|id| id.0).collect::<Vec<_>>())
-    .bind::<Timestamptz, _>(since)
+    .bind::<Date, _>(first)
     .load(conn)?;
     Ok(rows.into_iter().map(|row| (IntegrationId(row.integration_id), row.requests)).collect())
 }
@@ -213,8 +282,9 @@ struct Locked {
     locked: bool,
 }
 
-/// Deletes counts from hours before `before` and addresses last seen before it: how many
-/// rows of each, or `None` if another instance is pruning now. Runs in the caller's
+/// Deletes counts from hours (and days) before `before` and addresses last seen before it:
+/// how many rows of hourly counts and of addresses, or `None` if another instance is
+/// pruning now. Runs in the caller's
 /// transaction, whose advisory lock keeps a second instance out until it ends.
 pub fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<Option<(usize, usize)>> {
     let Locked { locked } = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
@@ -224,9 +294,8 @@ pub fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<Opti
         return Ok(None);
     }
     let hourly = diesel::delete(usage_hourly::table.filter(usage_hourly::hour.lt(before))).execute(conn)?;
-    let addresses = diesel::delete(
-        super::schema::usage_addresses::table.filter(super::schema::usage_addresses::last_seen.lt(before)),
-    )
-    .execute(conn)?;
+    diesel::delete(usage_daily::table.filter(usage_daily::day.lt(before.date_naive()))).execute(conn)?;
+    let addresses =
+        diesel::delete(usage_addresses::table.filter(usage_addresses::last_seen.lt(before))).execute(conn)?;
     Ok(Some((hourly, addresses)))
 }

@@ -46,6 +46,16 @@ impl Outcome {
         }
     }
 
+    /// Its place in [`Self::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Self::Success => 0,
+            Self::Denied => 1,
+            Self::RateLimited => 2,
+            Self::Failed => 3,
+        }
+    }
+
     /// A column heading: one word.
     pub fn heading(self) -> &'static str {
         match self {
@@ -106,13 +116,12 @@ pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::hours(1)).unwrap_or(at)
 }
 
-/// Calls as stored: one row per token, hour, endpoint, scope and outcome.
+/// An integration's calls over the report's 30 days, summed per token, endpoint, scope and
+/// outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HourlyCount {
+pub struct Summed {
     /// The token.
     pub token: TokenId,
-    /// The start of the hour.
-    pub hour: DateTime<Utc>,
     /// The route, as text.
     pub endpoint: String,
     /// The scope that granted the calls, if any.
@@ -121,6 +130,22 @@ pub struct HourlyCount {
     pub outcome: Outcome,
     /// How many.
     pub requests: i64,
+}
+
+/// An integration's calls on one UTC day with one outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Daily {
+    /// The day.
+    pub day: NaiveDate,
+    /// How they ended.
+    pub outcome: Outcome,
+    /// How many.
+    pub requests: i64,
+}
+
+/// The first UTC day of the last `days` days at `now` (today is the last of them).
+pub fn first_day(now: DateTime<Utc>, days: i64) -> NaiveDate {
+    now.date_naive() - Duration::days(days - 1)
 }
 
 /// A client address a token was used from.
@@ -147,13 +172,14 @@ pub const REPORT_ENDPOINTS: usize = 10;
 /// An integration's usage over the last [`REPORT_DAYS`] days, as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
-    /// Calls in the last 24 hours, 7 days and 30 days.
+    /// Calls in the last 24 hours (by the hour).
     pub last_24_hours: i64,
-    /// See above.
+    /// Calls in the last 7 and 30 UTC days, today included: the sums of the chart's days.
     pub last_7_days: i64,
     /// See above.
     pub last_30_days: i64,
-    /// Each UTC day of the last 30 (oldest first, today last), its calls per outcome.
+    /// Each UTC day of the last 30 (oldest first, today last), its calls per outcome in
+    /// [`Outcome::ALL`] order.
     pub days: Vec<(NaiveDate, [i64; 4])>,
     /// The most called endpoints over 30 days, most first.
     pub endpoints: Vec<(String, i64)>,
@@ -168,60 +194,56 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report at `now` from the integration's hourly counts of the last 30 days and its
-    /// addresses (most recent first).
-    pub fn of(counts: &[HourlyCount], addresses: Vec<Address>, now: DateTime<Utc>) -> Self {
+    /// The report at `now` from the integration's sums over the 30 days, its calls in the
+    /// last 24 hours, its days and its addresses (most recent first).
+    pub fn of(
+        summed: &[Summed],
+        last_24_hours: i64,
+        daily: &[Daily],
+        addresses: Vec<Address>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let today = now.date_naive();
-        let first_day = today - Duration::days(REPORT_DAYS - 1);
+        let first = first_day(now, REPORT_DAYS);
         let mut days: Vec<(NaiveDate, [i64; 4])> =
-            first_day.iter_days().take_while(|day| *day <= today).map(|day| (day, [0; 4])).collect();
+            first.iter_days().take_while(|day| *day <= today).map(|day| (day, [0; 4])).collect();
+        for count in daily {
+            if let Some((_, outcomes)) = days.iter_mut().find(|(day, _)| *day == count.day) {
+                outcomes[count.outcome.index()] += count.requests;
+            }
+        }
+        let total =
+            |days: &[(NaiveDate, [i64; 4])]| days.iter().flat_map(|(_, outcomes)| outcomes).sum::<i64>();
+        let week = days.len().saturating_sub(7);
         let mut endpoints: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut report = Self {
-            last_24_hours: 0,
-            last_7_days: 0,
-            last_30_days: 0,
-            days: Vec::new(),
-            endpoints: Vec::new(),
-            tokens: BTreeMap::new(),
-            today: 0,
-            used_scopes: BTreeSet::new(),
-            addresses,
-        };
-        for count in counts {
-            let age = now - count.hour;
-            if age >= Duration::days(REPORT_DAYS) || count.hour.date_naive() < first_day {
-                continue;
-            }
-            report.last_30_days += count.requests;
-            if age < Duration::days(7) {
-                report.last_7_days += count.requests;
-            }
-            if age < Duration::hours(24) {
-                report.last_24_hours += count.requests;
-            }
-            let day = count.hour.date_naive();
-            if day == today {
-                report.today += count.requests;
-            }
-            if let Some((_, outcomes)) = days.iter_mut().find(|(counted, _)| *counted == day) {
-                outcomes[count.outcome as usize] += count.requests;
-            }
-            *endpoints.entry(&count.endpoint).or_default() += count.requests;
-            *report.tokens.entry(count.token).or_default() += count.requests;
-            if count.outcome == Outcome::Success
-                && let Some(scope) = &count.scope
+        let mut tokens = BTreeMap::new();
+        let mut used_scopes = BTreeSet::new();
+        for sum in summed {
+            *endpoints.entry(&sum.endpoint).or_default() += sum.requests;
+            *tokens.entry(sum.token).or_default() += sum.requests;
+            if sum.outcome == Outcome::Success
+                && let Some(scope) = &sum.scope
             {
-                report.used_scopes.insert(scope.clone());
+                used_scopes.insert(scope.clone());
             }
         }
         let mut endpoints: Vec<(String, i64)> =
             endpoints.into_iter().map(|(endpoint, requests)| (endpoint.to_owned(), requests)).collect();
         endpoints.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         endpoints.truncate(REPORT_ENDPOINTS);
-        report.endpoints = endpoints;
-        report.days = days;
-        report.addresses.truncate(REPORT_ADDRESSES);
-        report
+        let mut addresses = addresses;
+        addresses.truncate(REPORT_ADDRESSES);
+        Self {
+            last_24_hours,
+            last_7_days: total(&days[week..]),
+            last_30_days: total(&days),
+            today: days.last().map_or(0, |(_, outcomes)| outcomes.iter().sum()),
+            days,
+            endpoints,
+            tokens,
+            used_scopes,
+            addresses,
+        }
     }
 
     /// Of `held` scopes, those no successful call used in the last 30 days, in order.
@@ -234,19 +256,22 @@ impl Report {
 mod tests {
     use super::*;
 
-    fn count(hours_ago: i64, outcome: Outcome, requests: i64, now: DateTime<Utc>) -> HourlyCount {
-        HourlyCount {
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-30T12:34:56Z").map(|at| at.to_utc()).unwrap_or_default()
+    }
+
+    fn daily(days_ago: i64, outcome: Outcome, requests: i64) -> Daily {
+        Daily { day: now().date_naive() - Duration::days(days_ago), outcome, requests }
+    }
+
+    fn summed(endpoint: &str, scope: Option<&str>, outcome: Outcome, requests: i64) -> Summed {
+        Summed {
             token: TokenId(uuid::Uuid::nil()),
-            hour: hour_of(now - Duration::hours(hours_ago)),
-            endpoint: "GET /v2/locations/{locationId}".to_owned(),
-            scope: Some("locations.readonly".to_owned()),
+            endpoint: endpoint.to_owned(),
+            scope: scope.map(str::to_owned),
             outcome,
             requests,
         }
-    }
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-30T12:34:56Z").map(|at| at.to_utc()).unwrap_or_default()
     }
 
     #[test]
@@ -258,6 +283,9 @@ mod tests {
         assert_eq!(Outcome::of_status(429), Outcome::RateLimited);
         assert_eq!(Outcome::of_status(404), Outcome::Failed);
         assert_eq!(Outcome::of_status(500), Outcome::Failed);
+        for (index, outcome) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(outcome.index(), index);
+        }
     }
 
     #[test]
@@ -266,31 +294,51 @@ mod tests {
     }
 
     #[test]
-    fn the_report_sums_by_window_day_and_outcome() {
-        let now = now();
-        let counts = [
-            count(0, Outcome::Success, 5, now),
-            count(1, Outcome::Denied, 2, now),
-            count(30, Outcome::RateLimited, 3, now),
-            count(24 * 10, Outcome::Success, 7, now),
-            count(24 * 31, Outcome::Success, 100, now),
+    fn the_report_sums_days_by_outcome_and_windows_of_days() {
+        let days = [
+            daily(0, Outcome::Success, 5),
+            daily(0, Outcome::Denied, 2),
+            daily(1, Outcome::RateLimited, 3),
+            daily(6, Outcome::Success, 1),
+            daily(7, Outcome::Success, 7),
+            daily(30, Outcome::Success, 100),
         ];
-        let report = Report::of(&counts, Vec::new(), now);
-        assert_eq!((report.last_24_hours, report.last_7_days, report.last_30_days), (7, 10, 17));
+        let report = Report::of(&[], 9, &days, Vec::new(), now());
+        assert_eq!((report.last_24_hours, report.last_7_days, report.last_30_days), (9, 11, 18));
         assert_eq!(report.days.len(), 30);
-        assert_eq!(report.days.last(), Some(&(now.date_naive(), [5, 2, 0, 0])));
+        assert_eq!(report.days.first().map(|(day, _)| *day), Some(first_day(now(), 30)));
+        assert_eq!(report.days.last(), Some(&(now().date_naive(), [5, 2, 0, 0])));
         assert_eq!(report.today, 7);
-        let yesterday = report.days.iter().find(|(day, _)| *day == now.date_naive() - Duration::days(1));
-        assert_eq!(yesterday.map(|(_, outcomes)| *outcomes), Some([0, 0, 3, 0]));
-        assert_eq!(report.endpoints, vec![("GET /v2/locations/{locationId}".to_owned(), 17)]);
+        assert_eq!(report.days[28].1, [0, 0, 3, 0]);
+    }
+
+    #[test]
+    fn endpoints_rank_by_calls_and_tokens_add_up() {
+        let sums = [
+            summed("GET /v2/users", Some("users.readonly"), Outcome::Success, 2),
+            summed("GET /v2/oauth/token-info", None, Outcome::Success, 2),
+            summed("GET /v2/locations/{locationId}", Some("locations.readonly"), Outcome::Success, 3),
+            summed("GET /v2/users", None, Outcome::Denied, 4),
+        ];
+        let report = Report::of(&sums, 0, &[], Vec::new(), now());
+        assert_eq!(
+            report.endpoints,
+            [
+                ("GET /v2/users".to_owned(), 6),
+                ("GET /v2/locations/{locationId}".to_owned(), 3),
+                ("GET /v2/oauth/token-info".to_owned(), 2),
+            ]
+        );
+        assert_eq!(report.tokens.values().copied().collect::<Vec<_>>(), [11]);
     }
 
     #[test]
     fn a_scope_counts_as_used_only_by_a_success() {
-        let now = now();
-        let mut denied = count(0, Outcome::Denied, 1, now);
-        denied.scope = Some("users.write".to_owned());
-        let report = Report::of(&[count(0, Outcome::Success, 1, now), denied], Vec::new(), now);
+        let sums = [
+            summed("GET /v2/locations", Some("locations.readonly"), Outcome::Success, 1),
+            summed("POST /v2/users", Some("users.write"), Outcome::Failed, 1),
+        ];
+        let report = Report::of(&sums, 0, &[], Vec::new(), now());
         let held = ["locations.readonly".to_owned(), "users.write".to_owned()];
         assert_eq!(report.unused_scopes(&held), vec!["users.write"]);
     }

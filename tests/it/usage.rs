@@ -204,7 +204,7 @@ async fn usage_older_than_the_retention_is_pruned_by_one_instance() {
     let (detail, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
     assert_eq!(get(&app, "/v2/oauth/token-info", &token, "203.0.113.7").await, 200);
     flush(&app).await;
-    later(&app, Duration::days(3) + Duration::hours(2)).await;
+    later(&app, Duration::days(4)).await;
     assert_eq!(get(&app, "/v2/oauth/token-info", &token, "198.51.100.4").await, 200);
     flush(&app).await;
     let stored =
