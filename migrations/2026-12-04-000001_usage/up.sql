@@ -32,8 +32,9 @@ CREATE TABLE usage_daily (
     requests bigint NOT NULL CHECK (requests > 0),
     PRIMARY KEY (integration_id, day, outcome)
 );
-
-CREATE INDEX usage_daily_by_day ON usage_daily (day);
+-- No index by day: the list page joins an owner's integrations to their days through the
+-- primary key, and PostgreSQL would otherwise scan every tenant's recent days. Pruning
+-- reads the whole table, every ten minutes.
 
 -- The client addresses each token was used from.
 CREATE TABLE usage_addresses (

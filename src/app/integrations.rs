@@ -1,7 +1,7 @@
 //! Private integrations of an agency or a sub-account: list, read, create, edit, delete.
 //! Only people who may manage integrations in the context reach any of these.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::db::{self, integrations::NewIntegration};
 use crate::domain::access::{Action, Context};
@@ -37,20 +37,23 @@ pub async fn list(app: &App, by: &Requester, context: Context) -> AppResult<Vec<
     let now = app.clock.now();
     // The days the integration page counts as its last 7.
     let first = crate::domain::usage::first_day(now, 7);
-    let (found, mut requests) = app
+    let remembered = app.usage.weekly(owner, first);
+    let (found, requests) = app
         .read(move |conn| {
             let found = db::integrations::list(conn, owner)?;
-            let ids: Vec<IntegrationId> = found.iter().map(|(integration, _)| integration.id).collect();
-            let requests =
-                if ids.is_empty() { HashMap::new() } else { db::usage::totals_since(conn, &ids, first)? };
+            let requests = match remembered {
+                Some(requests) => requests,
+                None => Arc::new(db::usage::totals_since(conn, owner, first)?),
+            };
             Ok((found, requests))
         })
         .await?;
+    app.usage.remember_weekly(owner, first, Arc::clone(&requests));
     Ok(found
         .into_iter()
         .map(|(integration, tokens)| {
             let overview = Overview::of(&integration, &tokens, now);
-            let requests_7_days = requests.remove(&integration.id).unwrap_or(0);
+            let requests_7_days = requests.get(&integration.id).copied().unwrap_or(0);
             Listed { integration, overview, requests_7_days }
         })
         .collect())

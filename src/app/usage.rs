@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use moka::sync::Cache;
 
 use super::{App, AppResult, Requester};
 use crate::db;
@@ -91,10 +92,31 @@ impl Batch {
     }
 }
 
-/// Usage waiting to be written.
-#[derive(Clone, Default)]
+/// Usage waiting to be written, and each owner's integrations' calls over the last 7 days
+/// as the list page shows them.
+#[derive(Clone)]
 pub struct UsageRecorder {
     pending: Arc<Mutex<Pending>>,
+    /// Per owner and first day of the 7: calls per integration. Summing days costs the
+    /// list page about a millisecond for 200 integrations, and the sums change only when a
+    /// flush writes: this instance's flushes forget them all, another instance's show
+    /// within [`WEEKLY_TTL`].
+    weekly: Cache<(Owner, NaiveDate), Weekly>,
+}
+
+/// Calls per integration over 7 days.
+pub type Weekly = Arc<HashMap<IntegrationId, i64>>;
+
+/// How long the list page's 7-day counts are kept.
+const WEEKLY_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Default for UsageRecorder {
+    fn default() -> Self {
+        Self {
+            pending: Arc::default(),
+            weekly: Cache::builder().max_capacity(10_000).time_to_live(WEEKLY_TTL).build(),
+        }
+    }
 }
 
 impl UsageRecorder {
@@ -115,6 +137,16 @@ impl UsageRecorder {
         if authenticated {
             pending.used(token, at, ip);
         }
+    }
+
+    /// The 7-day counts of `owner`'s integrations from `first` on, if known.
+    pub fn weekly(&self, owner: Owner, first: NaiveDate) -> Option<Weekly> {
+        self.weekly.get(&(owner, first))
+    }
+
+    /// Keeps the 7-day counts read for `owner`.
+    pub fn remember_weekly(&self, owner: Owner, first: NaiveDate, counts: Weekly) {
+        self.weekly.insert((owner, first), counts);
     }
 
     /// Counts one answered call.
@@ -188,10 +220,13 @@ impl UsageRecorder {
                 Ok(written.last_use.len() + written.calls.len() + written.addresses.len())
             })
             .await;
-        if outcome.is_err()
-            && let Ok(batch) = Arc::try_unwrap(batch)
-        {
-            self.restore(batch);
+        match outcome {
+            Ok(_) => self.weekly.invalidate_all(),
+            Err(_) => {
+                if let Ok(batch) = Arc::try_unwrap(batch) {
+                    self.restore(batch);
+                }
+            }
         }
         outcome
     }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::schema::{usage_addresses, usage_daily, usage_hourly};
 use crate::domain::ids::{IntegrationId, TokenId};
+use crate::domain::integration::Owner;
 use crate::domain::usage::{Address, Call, Daily, Outcome, Summed};
 
 /// Stored outcomes, as the CHECK constraint lists them.
@@ -256,18 +257,21 @@ struct Total {
     requests: i64,
 }
 
-/// Calls per integration of `integrations` on the days from `first` on (integrations
-/// without any are absent).
+/// Calls per live integration of `owner` on the days from `first` on (integrations without
+/// any are absent).
 pub fn totals_since(
     conn: &mut PgConnection,
-    integrations: &[IntegrationId],
+    owner: Owner,
     first: NaiveDate,
 ) -> QueryResult<HashMap<IntegrationId, i64>> {
     let rows: Vec<Total> = diesel::sql_query(
-        "SELECT integration_id, sum(requests)::int8 AS requests FROM usage_daily \
-         WHERE integration_id = ANY($1) AND day >= $2 GROUP BY integration_id",
+        "SELECT d.integration_id, sum(d.requests)::int8 AS requests \
+         FROM integrations i JOIN usage_daily d ON d.integration_id = i.id AND d.day >= $3 \
+         WHERE i.agency_id = $1 AND i.sub_account_id IS NOT DISTINCT FROM $2 AND i.deleted_at IS NULL \
+         GROUP BY d.integration_id",
     )
-    .bind::<Array<SqlUuid>, _>(integrations.iter().map(|id| id.0).collect::<Vec<_>>())
+    .bind::<SqlUuid, _>(owner.agency_id.0)
+    .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(owner.sub_account_id.map(|sub| sub.0))
     .bind::<Date, _>(first)
     .load(conn)?;
     Ok(rows.into_iter().map(|row| (IntegrationId(row.integration_id), row.requests)).collect())

@@ -173,6 +173,14 @@ async fn an_old_tokens_calls_after_it_expired_are_counted_as_denied() {
             .iter()
             .any(|row| row.starts_with("203.0.113.7") && row.ends_with(" 3"))
     );
+
+    // The list page's count follows each flush of this instance.
+    let count = |page: Page| page.text("td[data-label=\"Requests (7 days)\"]");
+    assert_eq!(count(app.get(AGENCY).await), "4");
+    assert_eq!(get(&app, "/v2/oauth/token-info", &new, "198.51.100.4").await, 200);
+    assert_eq!(count(app.get(AGENCY).await), "4", "not written yet");
+    flush(&app).await;
+    assert_eq!(count(app.get(AGENCY).await), "5");
 }
 
 #[tokio::test]
