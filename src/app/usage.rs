@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use moka::sync::Cache;
 
 use super::{App, AppResult, Requester};
 use crate::db;
@@ -94,30 +94,26 @@ impl Batch {
 
 /// Usage waiting to be written, and each owner's integrations' calls over the last 7 days
 /// as the list page shows them.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct UsageRecorder {
     pending: Arc<Mutex<Pending>>,
-    /// Per owner and first day of the 7: calls per integration. Summing days costs the
-    /// list page about a millisecond for 200 integrations, and the sums change only when a
-    /// flush writes: this instance's flushes forget them all, another instance's show
-    /// within [`WEEKLY_TTL`].
-    weekly: Cache<(Owner, NaiveDate), Weekly>,
+    /// Per owner and first day of the 7: when read, and the calls per integration. Summing
+    /// days costs the list page about a millisecond for 200 integrations, and the sums
+    /// change only when a flush writes: this instance's flushes forget them all, another
+    /// instance's show within [`WEEKLY_TTL`].
+    weekly: Arc<Mutex<WeeklyCounts>>,
 }
+
+/// The 7-day counts read per owner and first day, each with when it was read.
+type WeeklyCounts = HashMap<(Owner, NaiveDate), (Instant, Weekly)>;
 
 /// Calls per integration over 7 days.
 pub type Weekly = Arc<HashMap<IntegrationId, i64>>;
 
 /// How long the list page's 7-day counts are kept.
 const WEEKLY_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-
-impl Default for UsageRecorder {
-    fn default() -> Self {
-        Self {
-            pending: Arc::default(),
-            weekly: Cache::builder().max_capacity(10_000).time_to_live(WEEKLY_TTL).build(),
-        }
-    }
-}
+/// How many owners' counts are kept at most (all are forgotten beyond).
+const WEEKLY_CAPACITY: usize = 10_000;
 
 impl UsageRecorder {
     /// Notes that `token` (of `integration`) was presented from `ip` at `at`; `authenticated`
@@ -141,12 +137,20 @@ impl UsageRecorder {
 
     /// The 7-day counts of `owner`'s integrations from `first` on, if known.
     pub fn weekly(&self, owner: Owner, first: NaiveDate) -> Option<Weekly> {
-        self.weekly.get(&(owner, first))
+        let weekly = self.weekly.lock().unwrap_or_else(PoisonError::into_inner);
+        weekly
+            .get(&(owner, first))
+            .filter(|(read, _)| read.elapsed() < WEEKLY_TTL)
+            .map(|(_, counts)| Arc::clone(counts))
     }
 
     /// Keeps the 7-day counts read for `owner`.
     pub fn remember_weekly(&self, owner: Owner, first: NaiveDate, counts: Weekly) {
-        self.weekly.insert((owner, first), counts);
+        let mut weekly = self.weekly.lock().unwrap_or_else(PoisonError::into_inner);
+        if weekly.len() >= WEEKLY_CAPACITY {
+            weekly.clear();
+        }
+        weekly.insert((owner, first), (Instant::now(), counts));
     }
 
     /// Counts one answered call.
@@ -221,7 +225,7 @@ impl UsageRecorder {
             })
             .await;
         match outcome {
-            Ok(_) => self.weekly.invalidate_all(),
+            Ok(_) => self.weekly.lock().unwrap_or_else(PoisonError::into_inner).clear(),
             Err(_) => {
                 if let Ok(batch) = Arc::try_unwrap(batch) {
                     self.restore(batch);
