@@ -31,7 +31,7 @@ export function expectText(page, text) {
 
 /** The body of the token table's row for the token ending in `last4`. */
 export function tokenRow(page, last4) {
-  return page.locator("tbody tr", { has: page.getByText(`pit-…${last4}`, { exact: true }) });
+  return page.locator("[aria-labelledby=tokens-heading] tbody tr", { has: page.getByText(`pit-…${last4}`, { exact: true }) });
 }
 
 /** The token states the detail page lists, e.g. ["Current", "Expiring"], top to bottom. */
@@ -146,7 +146,7 @@ export async function createIntegration(s, { name, description = "", scopes, sub
   await page.getByRole("button", { name: "Create", exact: true }).click();
   const { token, revealUrl } = await takeToken(s, checks && "reveal — new integration", `Integration “${name}” created.`);
   await detailHeading(page, name).waitFor();
-  assert.ok(await page.getByText(`pit-…${token.slice(-4)}`).isVisible());
+  assert.ok(await tokenRow(page, token.slice(-4)).isVisible());
   assert.deepEqual(await tokenStates(page), ["Current"]);
   await check("detail — Active, one current token");
   assert.equal(await apiStatus(app, token), 200, "the new token works");
@@ -204,7 +204,7 @@ export async function editIntegration(s, integration, { name, addScope, scopeNam
   await expectText(page, `Integration “${name}” updated. Its token is unchanged.`);
   await detailHeading(page, name).waitFor();
   await page.locator(".held-scopes code", { hasText: scopeName }).waitFor();
-  assert.ok(await page.getByText(`pit-…${integration.token.slice(-4)}`).isVisible(), "the token did not change");
+  assert.ok(await tokenRow(page, integration.token.slice(-4)).isVisible(), "the token did not change");
   assert.ok(await page.getByText("Edited in the browser test.").isVisible());
   assert.ok((await apiScopes(app, integration.token)).includes(scopeName), "the API sees the new scope");
   if (apiPath) assert.equal(await apiStatus(app, integration.token, apiPath), 200, "the new scope applies at once");
