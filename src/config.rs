@@ -78,6 +78,8 @@ pub struct Config {
     pub token_cache: bool,
     /// How long API usage is kept (`USAGE_RETENTION_DAYS`, default 90).
     pub usage_retention: chrono::Duration,
+    /// How often API usage counted in memory is written (`USAGE_FLUSH_SECONDS`, default 5).
+    pub usage_flush: Duration,
 }
 
 /// A configuration value that could not be used.
@@ -219,6 +221,11 @@ impl Config {
             .map(chrono::Duration::days)
             .ok_or_else(|| ConfigError::new("USAGE_RETENTION_DAYS", "must be at most ten years (3660)"))?;
 
+        let usage_flush = Some(positive(&get, "USAGE_FLUSH_SECONDS", 5)?)
+            .filter(|seconds| *seconds <= 3600)
+            .map(Duration::from_secs)
+            .ok_or_else(|| ConfigError::new("USAGE_FLUSH_SECONDS", "must be at most an hour (3600)"))?;
+
         Ok(Self {
             database_url,
             bind,
@@ -239,6 +246,7 @@ impl Config {
             sudo,
             token_cache,
             usage_retention,
+            usage_flush,
         })
     }
 }
@@ -348,6 +356,8 @@ mod tests {
             (&[("TOKEN_CACHE", "maybe")][..], "TOKEN_CACHE"),
             (&[("USAGE_RETENTION_DAYS", "0")][..], "USAGE_RETENTION_DAYS"),
             (&[("USAGE_RETENTION_DAYS", "5000")][..], "USAGE_RETENTION_DAYS"),
+            (&[("USAGE_FLUSH_SECONDS", "0")][..], "USAGE_FLUSH_SECONDS"),
+            (&[("USAGE_FLUSH_SECONDS", "7200")][..], "USAGE_FLUSH_SECONDS"),
             (&[("PREVIOUS_SECRET_KEYS", "short")][..], "PREVIOUS_SECRET_KEYS"),
         ] {
             let error = config(vars).expect_err("must be rejected").to_string();

@@ -176,13 +176,10 @@ pub async fn operator_app(config: Config) -> anyhow::Result<App> {
 /// How long shutdown waits for the last database connections to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// How often usage (last uses, counts, addresses) is written.
-const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
-
 /// Writes usage in batches.
 fn spawn_usage_flusher(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(USAGE_FLUSH_INTERVAL);
+        let mut interval = tokio::time::interval(app.config.usage_flush);
         loop {
             interval.tick().await;
             if let Err(error) = app.usage.flush(&app).await {

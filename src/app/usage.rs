@@ -273,3 +273,63 @@ pub async fn prune(app: &App) -> AppResult<Option<(usize, usize)>> {
     }
     Ok(pruned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: u128) -> (TokenId, IntegrationId) {
+        (TokenId(uuid::Uuid::from_u128(n)), IntegrationId(uuid::Uuid::from_u128(n + 1000)))
+    }
+
+    #[test]
+    fn new_addresses_wait_for_the_next_flush_once_too_many_are_pending() {
+        let recorder = UsageRecorder::default();
+        let (token, integration) = ids(1);
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        for n in 0..MAX_PENDING_ADDRESSES + 10 {
+            recorder.presented(token, integration, at, &format!("10.0.{}.{}", n / 256, n % 256), true);
+        }
+        // A known address still counts.
+        recorder.presented(token, integration, at, "10.0.0.0", true);
+        let batch = recorder.take();
+        assert_eq!(batch.addresses.len(), MAX_PENDING_ADDRESSES);
+        let first = batch.addresses.iter().find(|seen| seen.ip == "10.0.0.0").map(|seen| seen.requests);
+        assert_eq!(first, Some(2));
+        assert_eq!(recorder.take().addresses.len(), 0, "the count starts again after a flush");
+    }
+
+    #[test]
+    fn a_batch_put_back_merges_with_what_came_since() {
+        let recorder = UsageRecorder::default();
+        let (token, integration) = ids(1);
+        let early = DateTime::<Utc>::UNIX_EPOCH;
+        let late = early + Duration::minutes(5);
+        let call = Call {
+            token,
+            integration,
+            hour: usage::hour_of(early),
+            endpoint: usage::Endpoint { method: "GET", prefix: "/v2/users", path: "" },
+            scope: Some("users.readonly"),
+            outcome: usage::Outcome::Success,
+        };
+        recorder.presented(token, integration, early, "203.0.113.7", true);
+        recorder.answered(call);
+        let failed = recorder.take();
+        recorder.presented(token, integration, late, "203.0.113.7", true);
+        recorder.answered(call);
+        recorder.presented(token, integration, late, "198.51.100.4", false);
+        recorder.restore(failed);
+
+        let batch = recorder.take();
+        assert_eq!(batch.last_use, [(token, late, "203.0.113.7".to_owned())], "the newest use wins");
+        assert_eq!(batch.calls, [(call, 2)]);
+        let mut seen: Vec<(String, u64, DateTime<Utc>, DateTime<Utc>)> =
+            batch.addresses.into_iter().map(|seen| (seen.ip, seen.requests, seen.first, seen.last)).collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [("198.51.100.4".to_owned(), 1, late, late), ("203.0.113.7".to_owned(), 2, early, late)]
+        );
+    }
+}

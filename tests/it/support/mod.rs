@@ -136,10 +136,12 @@ impl TestApp {
             ("BIND", format!("127.0.0.1:{port}")),
             ("WORKERS", "1".to_owned()),
             ("DATABASE_POOL_SIZE", "4".to_owned()),
+            // Usage is written when a test flushes it, never by the timer in between.
+            ("USAGE_FLUSH_SECONDS", "3600".to_owned()),
         ];
         env.extend(options.env);
         let config =
-            Config::from_lookup(|name| env.iter().find(|(key, _)| *key == name).map(|(_, v)| v.clone()))
+            Config::from_lookup(|name| env.iter().rfind(|(key, _)| *key == name).map(|(_, v)| v.clone()))
                 .expect("valid test configuration");
         let clock =
             Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().expect("date")));
