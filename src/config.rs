@@ -80,6 +80,22 @@ pub struct Config {
     pub usage_retention: chrono::Duration,
     /// How often API usage counted in memory is written (`USAGE_FLUSH_SECONDS`, default 5).
     pub usage_flush: Duration,
+    /// Where notification emails are sent through (`SMTP_URL`, e.g.
+    /// `smtp://user:password@mail.example.com:587?tls=required` for STARTTLS or
+    /// `smtps://…:465` for TLS); no email without it.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of notification emails (`SMTP_FROM`, default
+    /// `Private Integrations <notifications@localhost>`).
+    pub smtp_from: String,
+    /// Whether webhook endpoints may be loopback, private or link-local addresses
+    /// (`WEBHOOK_ALLOW_PRIVATE=true`; off by default, which guards against SSRF).
+    pub webhook_allow_private: bool,
+    /// How often each instance looks for webhooks and emails to send, and (at most once a
+    /// minute) for events time brings about (`OUTBOX_POLL_SECONDS`, default 2).
+    pub outbox_poll: Duration,
+    /// Days without a request after which an integration is reported unused
+    /// (`UNUSED_AFTER_DAYS`, default 30).
+    pub unused_after: chrono::Duration,
 }
 
 /// A configuration value that could not be used.
@@ -226,6 +242,34 @@ impl Config {
             .map(Duration::from_secs)
             .ok_or_else(|| ConfigError::new("USAGE_FLUSH_SECONDS", "must be at most an hour (3600)"))?;
 
+        let smtp_url = get("SMTP_URL").filter(|url| !url.trim().is_empty());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::new("SMTP_URL", "expected smtp://… (STARTTLS) or smtps://… (TLS)"));
+        }
+        let smtp_from =
+            get("SMTP_FROM").unwrap_or_else(|| "Private Integrations <notifications@localhost>".to_owned());
+        let webhook_allow_private = match get("WEBHOOK_ALLOW_PRIVATE").as_deref().map(str::trim) {
+            None | Some("" | "false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "WEBHOOK_ALLOW_PRIVATE",
+                    format!("expected true or false, got {other:?}"),
+                ));
+            }
+        };
+        let outbox_poll = Some(positive(&get, "OUTBOX_POLL_SECONDS", 2)?)
+            .filter(|seconds| *seconds <= 3600)
+            .map(Duration::from_secs)
+            .ok_or_else(|| ConfigError::new("OUTBOX_POLL_SECONDS", "must be at most an hour (3600)"))?;
+        let unused_after = i64::try_from(positive(&get, "UNUSED_AFTER_DAYS", 30)?)
+            .ok()
+            .filter(|days| *days <= 3660)
+            .map(chrono::Duration::days)
+            .ok_or_else(|| ConfigError::new("UNUSED_AFTER_DAYS", "must be at most ten years (3660)"))?;
+
         Ok(Self {
             database_url,
             bind,
@@ -247,6 +291,11 @@ impl Config {
             token_cache,
             usage_retention,
             usage_flush,
+            smtp_url: smtp_url.map(SecretString::from),
+            smtp_from,
+            webhook_allow_private,
+            outbox_poll,
+            unused_after,
         })
     }
 }
@@ -358,6 +407,10 @@ mod tests {
             (&[("USAGE_RETENTION_DAYS", "5000")][..], "USAGE_RETENTION_DAYS"),
             (&[("USAGE_FLUSH_SECONDS", "0")][..], "USAGE_FLUSH_SECONDS"),
             (&[("USAGE_FLUSH_SECONDS", "7200")][..], "USAGE_FLUSH_SECONDS"),
+            (&[("SMTP_URL", "mail.example.com")][..], "SMTP_URL"),
+            (&[("WEBHOOK_ALLOW_PRIVATE", "yes")][..], "WEBHOOK_ALLOW_PRIVATE"),
+            (&[("OUTBOX_POLL_SECONDS", "0")][..], "OUTBOX_POLL_SECONDS"),
+            (&[("UNUSED_AFTER_DAYS", "0")][..], "UNUSED_AFTER_DAYS"),
             (&[("PREVIOUS_SECRET_KEYS", "short")][..], "PREVIOUS_SECRET_KEYS"),
         ] {
             let error = config(vars).expect_err("must be rejected").to_string();

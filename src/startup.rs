@@ -81,6 +81,7 @@ impl Application {
         let listener =
             db::notify::Listener::spawn(config.database_url.clone(), tokens.subscriber(), db.outages())
                 .context("starting the token-change listener")?;
+        let outbox = app::outbox::Outbox::new(&config).context("preparing webhooks and email")?;
         let app = App {
             config: Arc::new(config),
             db,
@@ -92,12 +93,14 @@ impl Application {
             limiter,
             metrics: Arc::default(),
             usage: app::usage::UsageRecorder::default(),
+            outbox,
         };
         let setup_link = app::auth::issue_setup_link(&app)
             .await
             .map_err(|error| anyhow::anyhow!("checking for an agency: {error}"))?;
         tokio::task::spawn_blocking(crate::assets::load).await?;
-        let tasks = vec![spawn_sweeper(app.clone()), spawn_usage_flusher(app.clone())];
+        let tasks =
+            vec![spawn_sweeper(app.clone()), spawn_usage_flusher(app.clone()), spawn_outbox(app.clone())];
         let server = serve(app.clone(), Key::from(&secrets.session_key), tcp)?;
         Ok(Self { server, port, setup_link, app, background: Background { tasks, listener } })
     }
@@ -169,12 +172,26 @@ pub async fn operator_app(config: Config) -> anyhow::Result<App> {
         limiter: app::limits::RateLimiter::new(config.rate_limits),
         metrics: Arc::default(),
         usage: app::usage::UsageRecorder::default(),
+        outbox: app::outbox::Outbox::new(&config)?,
         config: Arc::new(config),
     })
 }
 
 /// How long shutdown waits for the last database connections to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Sends webhooks and emails as they fall due, and runs the scheduler.
+fn spawn_outbox(app: App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let period = app.config.outbox_poll;
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            app::outbox::tick(&app).await;
+        }
+    })
+}
 
 /// Writes usage in batches.
 fn spawn_usage_flusher(app: App) -> tokio::task::JoinHandle<()> {

@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
+
 use crate::db::{self, integrations::NewIntegration};
 use crate::domain::access::{Action, Context};
 use crate::domain::audit::AuditAction;
+use crate::domain::events::{Event, EventKind};
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::{Description, Integration, IntegrationName, Overview, Owner, Token};
 use crate::domain::scopes::{self, ScopeSet};
@@ -136,9 +139,12 @@ pub async fn create(app: &App, by: &Requester, context: Context, fields: Fields)
     let event = by.event(AuditAction::IntegrationCreate, owner.agency_id, owner.sub_account_id, now);
     let keys = app.keys.clone();
     let user = actor.id;
+    let emails = app.outbox.emails();
     let (integration, reveal) = app
         .write(move |conn| {
             let integration = db::integrations::create(conn, &new, &issued, now)?;
+            let told = Event::about(EventKind::IntegrationCreated, &integration, json!({}), now);
+            super::outbox::publish(conn, emails, &told)?;
             let reveal = super::reveals::stash(conn, &keys, (user, integration.id), &token, now)?;
             db::audit::record(
                 conn,
@@ -170,6 +176,7 @@ pub async fn update(
     let owner = Owner::of(context);
     let now = app.clock.now();
     let event = by.event(AuditAction::IntegrationUpdate, owner.agency_id, owner.sub_account_id, now);
+    let emails = app.outbox.emails();
     let updated = app
         .write(move |conn| {
             let before = db::integrations::lock(conn, owner, id)?;
@@ -189,7 +196,14 @@ pub async fn update(
                     ..event
                 },
             )?;
-            Ok(db::integrations::find(conn, owner, id)?)
+            let updated = db::integrations::find(conn, owner, id)?;
+            let changes = json!({ "scopesAdded": added, "scopesRemoved": removed });
+            super::outbox::publish(
+                conn,
+                emails,
+                &Event::about(EventKind::IntegrationUpdated, &updated, changes, now),
+            )?;
+            Ok(updated)
         })
         .await?;
     app.tokens.changed(Change::Integration(id));
@@ -208,10 +222,13 @@ pub async fn delete(
     let owner = Owner::of(context);
     let now = app.clock.now();
     let event = by.event(AuditAction::IntegrationDelete, owner.agency_id, owner.sub_account_id, now);
+    let emails = app.outbox.emails();
     let deleted = app
         .write(move |conn| {
             let integration = db::integrations::lock(conn, owner, id)?;
             db::integrations::delete(conn, id, now)?;
+            let told = Event::about(EventKind::IntegrationDeleted, &integration, json!({}), now);
+            super::outbox::publish(conn, emails, &told)?;
             db::audit::record(
                 conn,
                 &db::audit::NewEvent {

@@ -34,6 +34,8 @@ pub enum Purpose {
     TwoFactor,
     /// Digesting recovery codes (HMAC-SHA256).
     Recovery,
+    /// Sealing webhook endpoints' signing secrets at rest (AES-256-GCM).
+    Webhook,
 }
 
 impl Purpose {
@@ -44,6 +46,7 @@ impl Purpose {
             Self::Csrf => b"private-integrations csrf cookie v1",
             Self::TwoFactor => b"private-integrations totp secret v1",
             Self::Recovery => b"private-integrations recovery code v1",
+            Self::Webhook => b"private-integrations webhook secret v1",
         }
     }
 }
@@ -93,7 +96,7 @@ impl Keys {
     /// (which lasts minutes) is sealed with this process's key, and cookies and what is
     /// kept for good with the installation's own key (kept in the database). Once a
     /// `SECRET_KEY` is set, that key still opens two-factor secrets and recovery codes made
-    /// before (so that setting one locks nobody out), and nothing else.
+    /// before (so that setting one locks nobody out), and webhook secrets, and nothing else.
     fn derived(&self, purpose: Purpose) -> Vec<[u8; 32]> {
         let mut keys: Vec<[u8; 32]> =
             self.secrets.iter().map(|secret| mac(secret, purpose.label())).collect();
@@ -102,7 +105,7 @@ impl Keys {
             // Cookies are short-lived and re-issued: once there is a `SECRET_KEY`, a key kept
             // in the database no longer signs nor verifies them.
             Purpose::Reveal | Purpose::Device | Purpose::Csrf if !keys.is_empty() => {}
-            Purpose::Device | Purpose::Csrf | Purpose::TwoFactor | Purpose::Recovery => {
+            Purpose::Device | Purpose::Csrf | Purpose::TwoFactor | Purpose::Recovery | Purpose::Webhook => {
                 keys.push(mac(&self.installation, purpose.label()));
             }
             Purpose::Reveal => {}

@@ -17,7 +17,10 @@ pub mod keys;
 pub mod labs;
 pub mod limits;
 pub mod locations;
+pub mod mail;
+pub mod notifications;
 pub mod operator;
+pub mod outbox;
 pub mod passwords;
 pub mod people;
 pub mod random;
@@ -28,6 +31,7 @@ pub mod settings;
 pub mod tokens;
 pub mod two_factor;
 pub mod usage;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -68,6 +72,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Last use of tokens, written in batches.
     pub usage: usage::UsageRecorder,
+    /// What sends events out: webhooks and email.
+    pub outbox: outbox::Outbox,
 }
 
 impl App {

@@ -4,6 +4,7 @@
 
 use crate::db::{self, audit::NewEvent, integrations::NewIntegration, users::NewPerson};
 use crate::domain::audit::AuditAction;
+use crate::domain::events::{Event, EventKind};
 use crate::domain::ids::{AgencyId, SubAccountId};
 use crate::domain::integration::{Description, Integration, IntegrationName, Owner};
 use crate::domain::people::{DisplayName, Email, NewPassword, Permissions, PersonName, Role, User};
@@ -174,6 +175,7 @@ pub async fn create_integration(
         created_by: None,
         created_by_label: label.to_owned(),
     };
+    let emails = app.outbox.emails();
     let integration = app
         .write(move |conn| {
             let agency = db::agencies::find(conn, owner.agency_id).map_err(|error| match error {
@@ -201,6 +203,8 @@ pub async fn create_integration(
                 ..NewEvent::new(AuditAction::IntegrationCreate, label, now)
             };
             db::audit::record(conn, &event)?;
+            let told = Event::about(EventKind::IntegrationCreated, &integration, serde_json::json!({}), now);
+            super::outbox::publish(conn, emails, &told)?;
             Ok(integration)
         })
         .await?;

@@ -4,10 +4,12 @@
 //! once yield one coherent result.
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 use crate::db;
 use crate::domain::access::Context;
 use crate::domain::audit::AuditAction;
+use crate::domain::events::{Event, EventKind};
 use crate::domain::ids::IntegrationId;
 use crate::domain::integration::{Integration, Owner, Token};
 use crate::domain::rotation::{self, Command, Tokens};
@@ -22,6 +24,16 @@ fn action(command: Command) -> AuditAction {
         Command::RotateNow => AuditAction::RotateNow,
         Command::CancelRotation => AuditAction::CancelRotation,
         Command::ExpireNow => AuditAction::ExpireNow,
+    }
+}
+
+/// The event a command's change is told by.
+fn told_by(command: Command) -> EventKind {
+    match command {
+        Command::RotateLater => EventKind::RotationStarted,
+        Command::RotateNow => EventKind::RotatedNow,
+        Command::CancelRotation => EventKind::RotationCancelled,
+        Command::ExpireNow => EventKind::ExpiredEarly,
     }
 }
 
@@ -92,6 +104,7 @@ pub async fn run(
     let overlap = app.config.rotation_overlap;
     let clock = app.clock.clone();
     let event = by.event(action(command), owner.agency_id, owner.sub_account_id, app.clock.now());
+    let emails = app.outbox.emails();
     let outcome = app
         .write(move |conn| {
             let integration = db::integrations::lock(conn, owner, id)?;
@@ -119,6 +132,11 @@ pub async fn run(
                     ..event
                 },
             )?;
+            let data = json!({
+                "revokedTokens": plan.revoke.len(),
+                "oldTokenExpiresAt": plan.demote_current.map(|(_, at)| at),
+            });
+            super::outbox::publish(conn, emails, &Event::about(told_by(command), &integration, data, now))?;
             Ok((integration, reveal))
         })
         .await;

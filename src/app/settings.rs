@@ -17,6 +17,8 @@ pub struct Place {
     pub sub_accounts: Vec<SubAccount>,
     /// The context the page names.
     pub context: Context,
+    /// The person's unread notifications (the bell).
+    pub unread: i64,
 }
 
 impl Place {
@@ -46,9 +48,14 @@ impl Place {
 #[tracing::instrument(skip_all)]
 pub async fn place(app: &App, actor: &Actor, wanted: Option<SubAccountId>) -> AppResult<Place> {
     let agency_id = actor.agency_id;
-    let (agency, all) = app
+    let user = actor.id;
+    let (agency, all, unread) = app
         .read(move |conn| {
-            Ok((db::agencies::find(conn, agency_id)?, db::agencies::sub_accounts_of(conn, agency_id)?))
+            Ok((
+                db::agencies::find(conn, agency_id)?,
+                db::agencies::sub_accounts_of(conn, agency_id)?,
+                db::events::unread(conn, user)?,
+            ))
         })
         .await?;
     let sub_accounts: Vec<SubAccount> = all.into_iter().filter(|sub| actor.reaches(sub.context())).collect();
@@ -61,7 +68,7 @@ pub async fn place(app: &App, actor: &Actor, wanted: Option<SubAccountId>) -> Ap
     if !actor.reaches(context) {
         return Err(AppError::NotFound);
     }
-    Ok(Place { agency, sub_accounts, context })
+    Ok(Place { agency, sub_accounts, context, unread })
 }
 
 /// Every sub-account of the person's agency (for the landing page's choice).

@@ -376,3 +376,73 @@ pub fn record_use(conn: &mut PgConnection, token: TokenId, at: DateTime<Utc>, ip
     .execute(conn)
     .map(drop)
 }
+
+/// For the scheduler: live integrations with a token in `state`, each with that token.
+fn live_with_tokens(
+    state: &'static str,
+) -> diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<integration_tokens::table, integrations::table>,
+    diesel::pg::Pg,
+> {
+    integration_tokens::table
+        .inner_join(integrations::table)
+        .filter(integration_tokens::state.eq(state))
+        .filter(integrations::deleted_at.is_null())
+        .into_boxed()
+}
+
+fn load_with_tokens(
+    conn: &mut PgConnection,
+    query: diesel::dsl::IntoBoxed<
+        'static,
+        diesel::dsl::InnerJoin<integration_tokens::table, integrations::table>,
+        diesel::pg::Pg,
+    >,
+) -> QueryResult<Vec<(Integration, Token)>> {
+    query
+        .select((IntegrationRow::as_select(), TokenRow::as_select()))
+        .load::<(IntegrationRow, TokenRow)>(conn)?
+        .into_iter()
+        .map(|(integration, token)| Ok((Integration::from(integration), Token::try_from(token)?)))
+        .collect()
+}
+
+/// The old tokens of running rotations whose overlap ends in `(after, until]`.
+pub fn expiring_between(
+    conn: &mut PgConnection,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> QueryResult<Vec<(Integration, Token)>> {
+    let query = live_with_tokens(EXPIRING)
+        .filter(integration_tokens::expires_at.gt(after))
+        .filter(integration_tokens::expires_at.le(until));
+    load_with_tokens(conn, query)
+}
+
+/// Current tokens issued at or before `before`.
+pub fn current_issued_before(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+) -> QueryResult<Vec<(Integration, Token)>> {
+    load_with_tokens(conn, live_with_tokens(CURRENT).filter(integration_tokens::created_at.le(before)))
+}
+
+/// Live integrations whose last activity (their tokens' last use, or their creation when
+/// never used) is at or before `before`, with that instant.
+pub fn idle_since(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+) -> QueryResult<Vec<(Integration, DateTime<Utc>)>> {
+    const ACTIVITY: &str = "COALESCE((SELECT max(t.last_used_at) FROM integration_tokens t \
+                            WHERE t.integration_id = integrations.id), integrations.created_at)";
+    let rows: Vec<(IntegrationRow, DateTime<Utc>)> = integrations::table
+        .filter(integrations::deleted_at.is_null())
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{ACTIVITY} <= "))
+                .bind::<diesel::sql_types::Timestamptz, _>(before),
+        )
+        .select((IntegrationRow::as_select(), diesel::dsl::sql::<diesel::sql_types::Timestamptz>(ACTIVITY)))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(row, at)| (Integration::from(row), at)).collect())
+}

@@ -9,7 +9,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use crate::domain::ids::{AgencyId, ContactId, IntegrationId, SubAccountId, TokenId, UserId};
+use crate::domain::ids::{AgencyId, ContactId, EndpointId, IntegrationId, SubAccountId, TokenId, UserId};
 
 /// A fresh random identifier for a row about to be inserted.
 pub fn new_id<T: From<Uuid>>() -> T {
@@ -79,7 +79,7 @@ macro_rules! uuid_column {
     )+};
 }
 
-uuid_column!(AgencyId, SubAccountId, UserId, IntegrationId, TokenId, ContactId);
+uuid_column!(AgencyId, SubAccountId, UserId, IntegrationId, TokenId, ContactId, EndpointId);
 
 /// Teaches diesel a domain enum stored as text in its canonical form (`as_str`/`parse`).
 /// The database's CHECK constraints list the same forms.

@@ -7,6 +7,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod contacts;
+pub mod events;
 pub mod integrations;
 pub mod mapping;
 pub mod notify;
@@ -20,6 +21,7 @@ pub mod sign_in;
 pub mod two_factor;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,6 +35,20 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 /// The migrations, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Takes the advisory lock `key` until the transaction ends, if no one else holds it.
+pub fn try_transaction_lock(conn: &mut PgConnection, key: i64) -> QueryResult<bool> {
+    let Locked { locked } = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .get_result(conn)?;
+    Ok(locked)
+}
 
 /// An arbitrary constant that names the "running migrations" advisory lock.
 const MIGRATION_LOCK: i64 = 0x5052_4956_494e_5447; // "PRIVINTG"

@@ -56,6 +56,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        sub_account_id -> Nullable<Uuid>,
+        kind -> Text,
+        integration_id -> Nullable<Uuid>,
+        data -> Jsonb,
+        occurred_at -> Timestamptz,
+        once_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     installation_secrets (name) {
         name -> Text,
         value -> Bytea,
@@ -91,6 +104,18 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notifications (user_id, event_id) {
+        user_id -> Uuid,
+        event_id -> Uuid,
+        read_at -> Nullable<Timestamptz>,
+        email -> Text,
+        email_attempts -> Int4,
+        email_next_at -> Nullable<Timestamptz>,
+        email_leased_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -231,6 +256,56 @@ diesel::table! {
         first_name -> Text,
         last_name -> Text,
         phone -> Nullable<Text>,
+        email_notifications -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Uuid,
+        delivery_id -> Uuid,
+        endpoint_id -> Uuid,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        status -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        response -> Nullable<Text>,
+        duration_ms -> Int4,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        sub_account_id -> Nullable<Uuid>,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        secret_nonce -> Bytea,
+        secret_sealed -> Bytea,
+        previous_nonce -> Nullable<Bytea>,
+        previous_sealed -> Nullable<Bytea>,
+        previous_until -> Nullable<Timestamptz>,
+        secret_shown_to -> Nullable<Uuid>,
+        secret_shown_until -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by_label -> Text,
     }
 }
 
@@ -239,9 +314,13 @@ diesel::joinable!(audit_events -> sub_accounts (sub_account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(contacts -> sub_accounts (sub_account_id));
 diesel::joinable!(contacts -> users (assigned_to));
+diesel::joinable!(events -> agencies (agency_id));
+diesel::joinable!(events -> sub_accounts (sub_account_id));
 diesel::joinable!(integration_tokens -> integrations (integration_id));
 diesel::joinable!(integrations -> agencies (agency_id));
 diesel::joinable!(integrations -> users (created_by));
+diesel::joinable!(notifications -> events (event_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sub_accounts -> agencies (agency_id));
@@ -254,14 +333,23 @@ diesel::joinable!(usage_daily -> integrations (integration_id));
 diesel::joinable!(usage_hourly -> integration_tokens (token_id));
 diesel::joinable!(usage_hourly -> integrations (integration_id));
 diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_attempts -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> agencies (agency_id));
+diesel::joinable!(webhook_endpoints -> sub_accounts (sub_account_id));
+diesel::joinable!(webhook_endpoints -> users (secret_shown_to));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
     contacts,
+    events,
     installation_secrets,
     integration_tokens,
     integrations,
+    notifications,
     recovery_codes,
     sessions,
     setup_links,
@@ -274,4 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     usage_daily,
     usage_hourly,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 );

@@ -280,21 +280,12 @@ pub fn totals_since(
 /// Names the "pruning usage" advisory lock.
 pub const PRUNE_LOCK: i64 = 0x7573_6167_6500; // "usage"
 
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    locked: bool,
-}
-
 /// Deletes counts from hours (and days) before `before` and addresses last seen before it:
 /// how many rows of hourly counts and of addresses, or `None` if another instance is
 /// pruning now. Runs in the caller's
 /// transaction, whose advisory lock keeps a second instance out until it ends.
 pub fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<Option<(usize, usize)>> {
-    let Locked { locked } = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-        .bind::<BigInt, _>(PRUNE_LOCK)
-        .get_result(conn)?;
-    if !locked {
+    if !super::try_transaction_lock(conn, PRUNE_LOCK)? {
         return Ok(None);
     }
     let hourly = diesel::delete(usage_hourly::table.filter(usage_hourly::hour.lt(before))).execute(conn)?;

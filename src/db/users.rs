@@ -370,3 +370,35 @@ pub fn only_in(conn: &mut PgConnection, sub_account: SubAccountId) -> QueryResul
 pub fn delete_all(conn: &mut PgConnection, ids: &[UserId]) -> QueryResult<usize> {
     diesel::delete(users::table.filter(users::id.eq_any(ids))).execute(conn)
 }
+
+/// Whether a person wants notifications by email.
+pub fn email_notifications(conn: &mut PgConnection, id: UserId) -> QueryResult<bool> {
+    users::table.find(id).select(users::email_notifications).first(conn)
+}
+
+/// Turns a person's notification emails on or off.
+pub fn set_email_notifications(conn: &mut PgConnection, id: UserId, on: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::email_notifications.eq(on)).execute(conn).map(drop)
+}
+
+/// The active people of an agency with whether each wants notification emails.
+pub fn active_members_with_email_choice(
+    conn: &mut PgConnection,
+    agency_id: AgencyId,
+) -> QueryResult<Vec<(Member, bool)>> {
+    let members = members_of_agency(conn, agency_id)?;
+    let choices: std::collections::HashMap<UserId, bool> = users::table
+        .filter(users::agency_id.eq(agency_id))
+        .select((users::id, users::email_notifications))
+        .load::<(UserId, bool)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(members
+        .into_iter()
+        .filter(|member| member.user.active)
+        .map(|member| {
+            let email = choices.get(&member.user.id).copied().unwrap_or(true);
+            (member, email)
+        })
+        .collect())
+}

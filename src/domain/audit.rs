@@ -104,11 +104,21 @@ pub enum AuditAction {
     PasswordChangeFailed,
     /// The operator set someone's password.
     PasswordSet,
+    /// A webhook endpoint was added.
+    WebhookCreate,
+    /// A webhook endpoint's signing secret was rotated.
+    WebhookRotateSecret,
+    /// A webhook endpoint was disabled (by someone, or after failing for 24 hours).
+    WebhookDisable,
+    /// A webhook endpoint was enabled again.
+    WebhookEnable,
+    /// A webhook endpoint was deleted.
+    WebhookDelete,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [Self; 38] = [
+    pub const ALL: [Self; 43] = [
         Self::AgencySetup,
         Self::SignIn,
         Self::SignInFailed,
@@ -147,6 +157,11 @@ impl AuditAction {
         Self::PasswordChange,
         Self::PasswordChangeFailed,
         Self::PasswordSet,
+        Self::WebhookCreate,
+        Self::WebhookRotateSecret,
+        Self::WebhookDisable,
+        Self::WebhookEnable,
+        Self::WebhookDelete,
     ];
 
     /// Its name: dotted, stable, what the log stores and exports.
@@ -190,6 +205,11 @@ impl AuditAction {
             Self::PasswordChange => "user.password_change",
             Self::PasswordChangeFailed => "user.password_change_failed",
             Self::PasswordSet => "user.password_set",
+            Self::WebhookCreate => "webhook.create",
+            Self::WebhookRotateSecret => "webhook.rotate_secret",
+            Self::WebhookDisable => "webhook.disable",
+            Self::WebhookEnable => "webhook.enable",
+            Self::WebhookDelete => "webhook.delete",
         }
     }
 
@@ -239,6 +259,11 @@ impl AuditAction {
             Self::PasswordChange => "Changed their password",
             Self::PasswordChangeFailed => "Failed to change their password",
             Self::PasswordSet => "Password set by the operator",
+            Self::WebhookCreate => "Added a webhook endpoint",
+            Self::WebhookRotateSecret => "Rotated a webhook signing secret",
+            Self::WebhookDisable => "Disabled a webhook endpoint",
+            Self::WebhookEnable => "Enabled a webhook endpoint",
+            Self::WebhookDelete => "Deleted a webhook endpoint",
         }
     }
 

@@ -61,3 +61,7 @@ id_type!(
     /// Identifies a contact of a sub-account.
     ContactId
 );
+id_type!(
+    /// Identifies a webhook endpoint.
+    EndpointId
+);

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod contacts;
+pub mod events;
 pub mod ids;
 pub mod integration;
 pub mod people;
@@ -14,3 +15,4 @@ pub mod tenancy;
 pub mod token;
 pub mod two_factor;
 pub mod usage;
+pub mod webhooks;

@@ -6,8 +6,10 @@ pub mod account;
 pub mod auth;
 pub mod health;
 pub mod integrations;
+pub mod notifications;
 pub mod settings;
 pub mod team;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -31,6 +33,8 @@ pub fn dashboard(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(auth::setup::form))
                 .route(web::post().to(auth::setup::submit)),
         )
+        .route("/notifications", web::get().to(notifications::page))
+        .route("/notifications/read", web::post().to(notifications::mark_read))
         .route("/settings", web::get().to(settings::home::agency))
         .route("/locations/{sub_account_id}/settings", web::get().to(settings::home::sub_account));
     account::configure(cfg);

@@ -106,12 +106,14 @@ pub enum Section {
     AuditLog,
     /// Security (the agency's policy; the agency's Settings only).
     Security,
+    /// Webhooks.
+    Webhooks,
 }
 
 impl Section {
     /// In navigation order.
-    pub const ALL: [Self; 5] =
-        [Self::Team, Self::PrivateIntegrations, Self::Labs, Self::Security, Self::AuditLog];
+    pub const ALL: [Self; 6] =
+        [Self::Team, Self::PrivateIntegrations, Self::Webhooks, Self::Labs, Self::Security, Self::AuditLog];
 
     /// What opening the section needs.
     pub fn action(self) -> Action {
@@ -121,6 +123,7 @@ impl Section {
             Self::Labs => Action::ManageLabs,
             Self::AuditLog => Action::ViewAuditLog,
             Self::Security => Action::ManageTeam,
+            Self::Webhooks => Action::ManageIntegrations,
         }
     }
 
@@ -132,6 +135,7 @@ impl Section {
             (Self::Labs, _) => "labs",
             (Self::AuditLog, _) => "audit-log",
             (Self::Security, _) => "security",
+            (Self::Webhooks, _) => "webhooks",
         }
     }
 
@@ -143,6 +147,7 @@ impl Section {
             (Self::Labs, _) => "Labs",
             (Self::AuditLog, _) => "Audit log",
             (Self::Security, _) => "Security",
+            (Self::Webhooks, _) => "Webhooks",
         }
     }
 
@@ -153,6 +158,7 @@ impl Section {
             Self::Labs => "flask",
             Self::AuditLog => "list",
             Self::Security => "shield",
+            Self::Webhooks => "send",
         }
     }
 }
@@ -184,6 +190,8 @@ pub struct SettingsPage {
     pub csrf: String,
     /// Labs: whether Private Integrations is on in this context.
     pub private_integrations_enabled: bool,
+    /// The user's unread notifications, for the bell.
+    pub unread: i64,
 }
 
 impl FromRequest for SettingsPage {
@@ -212,8 +220,8 @@ impl SettingsPage {
         let place = app::settings::place(app, &me.actor, wanted).await?;
         let csrf = me.session.csrf_token()?;
         let private_integrations_enabled = place.private_integrations_enabled();
-        let Place { agency, sub_accounts, context } = place;
-        Ok(Self { me, agency, sub_accounts, context, csrf, private_integrations_enabled })
+        let Place { agency, sub_accounts, context, unread } = place;
+        Ok(Self { me, agency, sub_accounts, context, csrf, private_integrations_enabled, unread })
     }
 
     /// Who asks, for the use cases.
@@ -247,7 +255,10 @@ impl SettingsPage {
         Section::ALL
             .into_iter()
             .filter(|section| self.me.actor.may(section.action(), self.context))
-            .filter(|&section| section != Section::PrivateIntegrations || self.private_integrations_enabled)
+            .filter(|&section| {
+                !matches!(section, Section::PrivateIntegrations | Section::Webhooks)
+                    || self.private_integrations_enabled
+            })
             .filter(|&section| section != Section::Security || matches!(self.context, Context::Agency(_)))
             .collect()
     }
@@ -295,6 +306,7 @@ impl SettingsPage {
             },
             contexts,
             nav,
+            unread: self.unread,
         }
     }
 
@@ -335,6 +347,15 @@ pub struct Shell {
     pub contexts: Vec<ContextLink>,
     /// The left navigation.
     pub nav: Vec<NavLink>,
+    /// The user's unread notifications (the bell).
+    pub unread: i64,
+}
+
+impl Shell {
+    /// The bell's badge: the count, "99+" beyond.
+    pub fn unread_badge(&self) -> String {
+        if self.unread > 99 { "99+".to_owned() } else { self.unread.to_string() }
+    }
 }
 
 /// An entry of the context switcher.

@@ -87,7 +87,7 @@ async fn operators_create_an_agency_sub_account_and_users_who_can_then_sign_in()
     let page = app.sign_in("ops@acme.test", "correct horse battery").await;
     assert_eq!(
         page.texts(".sidenav a"),
-        ["Team", "Private Integrations", "Labs", "Security", "Audit log"],
+        ["Team", "Private Integrations", "Webhooks", "Labs", "Security", "Audit log"],
         "the first admin manages the team"
     );
     app.sign_out().await;

@@ -15,7 +15,10 @@ async fn agency_admins_land_on_their_first_section_and_can_switch_to_any_sub_acc
     let page = app.get(sub.location()).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.text(".switcher-name"), "Beta Fitness");
-    assert_eq!(page.texts(".sidenav a"), ["My Staff", "Private Integrations", "Labs", "Audit log"]);
+    assert_eq!(
+        page.texts(".sidenav a"),
+        ["My Staff", "Private Integrations", "Webhooks", "Labs", "Audit log"]
+    );
     assert_eq!(page.text(".sidenav a[aria-current=page]"), "My Staff");
 }
 

@@ -16,7 +16,7 @@ async fn signing_in_opens_the_settings_shell() {
     assert_eq!(shell.status, 200);
     assert_eq!(shell.text(".switcher-name"), "Acme Agency");
     let nav = shell.texts(".sidenav a");
-    assert_eq!(nav, ["Team", "Private Integrations", "Labs", "Security", "Audit log"]);
+    assert_eq!(nav, ["Team", "Private Integrations", "Webhooks", "Labs", "Security", "Audit log"]);
     let contexts = shell.texts(".switcher .menu-panel a");
     assert_eq!(contexts, ["Acme Agency Agency", "Alpha Dental Sub-account", "Beta Fitness Sub-account"]);
 }

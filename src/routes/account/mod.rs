@@ -10,6 +10,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/account/security", web::get().to(security::page))
         .route("/account/security/password", web::post().to(security::change_password))
+        .route("/account/security/notifications", web::post().to(security::set_emails))
         .service(
             web::resource("/account/security/two-factor")
                 .route(web::get().to(security::enrolment))

@@ -29,6 +29,8 @@ struct SecurityPage {
     required: bool,
     codes_left: i64,
     errors: FieldErrors,
+    emails_wanted: bool,
+    emails_sent: bool,
 }
 
 /// The page.
@@ -45,6 +47,7 @@ async fn render(
 ) -> WebResult<HttpResponse> {
     let state = app::two_factor::status(app, &me.requester).await?;
     let required = app::two_factor::required(app, &me.requester).await?;
+    let emails_wanted = app::notifications::emails_wanted(app, &me.requester).await?;
     pages::render_with_status(
         status,
         &SecurityPage {
@@ -56,6 +59,8 @@ async fn render(
             required,
             codes_left: state.recovery_codes_left,
             errors,
+            emails_wanted,
+            emails_sent: app.outbox.emails(),
         },
     )
 }
@@ -280,4 +285,28 @@ pub async fn change_password(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The notification email switch; an unticked checkbox is simply absent.
+#[derive(Deserialize)]
+pub struct EmailForm {
+    emails: Option<String>,
+}
+
+/// Turns notification emails on or off.
+#[tracing::instrument(skip_all)]
+pub async fn set_emails(
+    me: SignedIn,
+    app: web::Data<App>,
+    form: HtmlForm<EmailForm>,
+) -> WebResult<HttpResponse> {
+    let on = form.emails.is_some();
+    app::notifications::set_emails_wanted(&app, &me.requester, on).await?;
+    let message = if on {
+        "You will get notifications by email too."
+    } else {
+        "You will no longer get notifications by email; they stay under the bell."
+    };
+    me.session.flash(FlashKind::Success, message)?;
+    Ok(pages::see_other("/account/security"))
 }

@@ -234,6 +234,19 @@ fn describe(event: &Event) -> String {
         }
         AuditAction::CancelRotation => vec!["Rotation cancelled; the new token stopped working.".to_owned()],
         AuditAction::ExpireNow => vec!["The old token stopped working at once.".to_owned()],
+        AuditAction::WebhookCreate => {
+            vec![format!("Added for the events {}.", names(&d["events"]).join(", "))]
+        }
+        AuditAction::WebhookRotateSecret => vec![match time(&d["previous_secret_until"]) {
+            Some(at) => format!("New signing secret; the previous one signs alongside until {at}."),
+            None => "New signing secret.".to_owned(),
+        }],
+        AuditAction::WebhookDisable => match d["reason"].as_str() {
+            Some(reason) => vec![format!("Disabled: {reason}.")],
+            None => vec!["Disabled.".to_owned()],
+        },
+        AuditAction::WebhookEnable => vec!["Enabled again.".to_owned()],
+        AuditAction::WebhookDelete => vec!["Deleted with its delivery log.".to_owned()],
         AuditAction::UserCreate | AuditAction::ApiUserCreate => match role_label(&d["role"]) {
             Some(role) => vec![format!("Added as {role}.")],
             None => Vec::new(),

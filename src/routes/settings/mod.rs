@@ -11,6 +11,7 @@ use actix_web::web;
 /// Registers the sections under a context prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
     crate::routes::integrations::configure(cfg, prefix);
+    crate::routes::webhooks::configure(cfg, prefix);
     crate::routes::settings_resource(
         cfg,
         format!("{prefix}/labs"),

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod proxy;
+pub mod receiver;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -138,6 +139,10 @@ impl TestApp {
             ("DATABASE_POOL_SIZE", "4".to_owned()),
             // Usage is written when a test flushes it, never by the timer in between.
             ("USAGE_FLUSH_SECONDS", "3600".to_owned()),
+            // Webhooks and emails go when a test sends them, never by the timer in between;
+            // the tests' receivers listen on loopback.
+            ("OUTBOX_POLL_SECONDS", "3600".to_owned()),
+            ("WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ];
         env.extend(options.env);
         let config =

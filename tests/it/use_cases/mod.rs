@@ -44,6 +44,7 @@ impl Harness {
             limiter: private_integrations::app::limits::RateLimiter::new(config.rate_limits),
             metrics: Arc::default(),
             usage: private_integrations::app::usage::UsageRecorder::default(),
+            outbox: private_integrations::app::outbox::Outbox::new(&config).expect("outbox"),
             config: Arc::new(config),
         };
         Self { app, clock, world, db }
