@@ -74,7 +74,8 @@ export async function startApp() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(binary, ["serve"], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, BIND: `127.0.0.1:${port}`, WORKERS: "2", RUST_LOG: "warn" },
+    // Webhook receivers of the tests listen on loopback, which the SSRF guard refuses otherwise.
+    env: { ...process.env, DATABASE_URL: databaseUrl, BIND: `127.0.0.1:${port}`, WORKERS: "2", RUST_LOG: "warn", WEBHOOK_ALLOW_PRIVATE: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // The server's output is kept, not shown: warnings about refused forms are expected here.

@@ -11,11 +11,15 @@ use super::{App, AppResult, Requester};
 use crate::db;
 use crate::domain::events::{self, Event, EventKind, token_data};
 use crate::domain::integration::ROTATION_RECOMMENDED_AFTER_DAYS;
+use crate::domain::rotation::TokenState;
 
 /// Notifications per page.
 pub const PAGE: i64 = 50;
-/// Emails leased per round.
-const EMAIL_BATCH: i32 = 20;
+/// Emails leased per round, sent one after the other.
+const EMAIL_BATCH: i32 = 10;
+/// How long a round's emails are leased: longer than the batch may take (20 s each at
+/// most), so that no other instance sends them meanwhile.
+const EMAIL_LEASE_MINUTES: i64 = 10;
 /// Attempts at an email before giving up.
 const EMAIL_ATTEMPTS: i32 = 5;
 /// How long after its overlap ended a token's `token.expired` is still told.
@@ -58,7 +62,7 @@ pub async fn emails_wanted(app: &App, by: &Requester) -> AppResult<bool> {
 #[tracing::instrument(skip_all)]
 pub async fn set_emails_wanted(app: &App, by: &Requester, on: bool) -> AppResult<()> {
     let user = by.person()?.id;
-    app.write_one(move |conn| Ok(db::users::set_email_notifications(conn, user, on)?)).await
+    app.write(move |conn| Ok(db::users::set_email_notifications(conn, user, on)?)).await
 }
 
 /// Sends the notification emails that are due (none without `SMTP_URL`); how many went.
@@ -66,7 +70,7 @@ pub async fn set_emails_wanted(app: &App, by: &Requester, on: bool) -> AppResult
 pub async fn send_due_emails(app: &App) -> AppResult<usize> {
     let Some(mailer) = app.outbox.mailer() else { return Ok(0) };
     let now = app.clock.now();
-    let lease = now + Duration::minutes(2);
+    let lease = now + Duration::minutes(EMAIL_LEASE_MINUTES);
     let owed =
         app.write_one(move |conn| Ok(db::events::lease_emails(conn, now, lease, EMAIL_BATCH)?)).await?;
     let mut sent = 0;
@@ -93,7 +97,8 @@ pub async fn send_due_emails(app: &App) -> AppResult<usize> {
         let retry_at = (!ok && email.attempts < EMAIL_ATTEMPTS)
             .then(|| now + Duration::minutes(5 * i64::from(email.attempts)));
         let (user, event) = (email.user_id, email.event_id);
-        app.write_one(move |conn| Ok(db::events::email_outcome(conn, user, event, ok, retry_at)?)).await?;
+        app.write_one(move |conn| Ok(db::events::email_outcome(conn, user, event, lease, ok, retry_at)?))
+            .await?;
         sent += usize::from(ok);
     }
     Ok(sent)
@@ -113,27 +118,37 @@ pub async fn schedule(app: &App) -> AppResult<usize> {
             return Ok(0);
         }
         let mut found = Vec::new();
-        for (integration, token) in db::integrations::expiring_between(conn, now, now + Duration::hours(24))?
-        {
-            let key = format!("{}:{}", EventKind::TokenExpiring, token.id);
+        // A token's overlap may end, be cancelled, and run again under a new rotation: the
+        // instant it ends is part of the key.
+        let key = |kind: EventKind, token: &crate::domain::integration::Token| {
+            let ends = match token.state {
+                TokenState::Expiring { expires_at } => expires_at.timestamp(),
+                TokenState::Current | TokenState::Revoked => 0,
+            };
+            format!("{kind}:{}:{ends}", token.id)
+        };
+        let soon = now + Duration::hours(24);
+        for (integration, token) in db::integrations::expiring_between(conn, now, soon)? {
+            let key = key(EventKind::TokenExpiring, &token);
             let data = json!({ "token": token_data(&token) });
             found.push(Event::about(EventKind::TokenExpiring, &integration, data, now).once(key));
         }
         let lookback = now - Duration::days(EXPIRED_LOOKBACK_DAYS);
         for (integration, token) in db::integrations::expiring_between(conn, lookback, now)? {
-            let key = format!("{}:{}", EventKind::TokenExpired, token.id);
+            let key = key(EventKind::TokenExpired, &token);
             let data = json!({ "token": token_data(&token) });
             found.push(Event::about(EventKind::TokenExpired, &integration, data, now).once(key));
         }
         let old = now - Duration::days(ROTATION_RECOMMENDED_AFTER_DAYS);
-        for (integration, token) in db::integrations::current_issued_before(conn, old)? {
-            let key = format!("{}:{}", EventKind::RotationRecommended, token.id);
+        let told = EventKind::RotationRecommended.as_str();
+        for (integration, token) in db::integrations::current_issued_before(conn, old, told)? {
+            let key = format!("{told}:{}", token.id);
             let data = json!({ "token": token_data(&token), "issuedAt": token.created_at });
             found.push(Event::about(EventKind::RotationRecommended, &integration, data, now).once(key));
         }
-        for (integration, last) in db::integrations::idle_since(conn, now - unused_after)? {
-            let key =
-                format!("{}:{}:{}", EventKind::IntegrationUnused, integration.id, last.timestamp_micros());
+        let told = EventKind::IntegrationUnused.as_str();
+        for (integration, last) in db::integrations::idle_since(conn, now - unused_after, told)? {
+            let key = format!("{told}:{}:{}", integration.id, last.timestamp());
             let data = json!({ "lastActivityAt": last, "unusedDays": unused_after.num_days() });
             found.push(Event::about(EventKind::IntegrationUnused, &integration, data, now).once(key));
         }

@@ -133,7 +133,9 @@ impl Outbox {
                 Ok(None) | Err(_) => break,
             }
         }
-        Ok((status, truncate(&String::from_utf8_lossy(&start), webhooks::RESPONSE_BYTES)))
+        // PostgreSQL text holds no NUL.
+        let text = String::from_utf8_lossy(&start).replace('\0', "");
+        Ok((status, truncate(&text, webhooks::RESPONSE_BYTES)))
     }
 
     /// Whether the scheduler is due on this instance (once a minute at most).

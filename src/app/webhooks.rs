@@ -169,6 +169,13 @@ pub async fn rotate_secret(
     let event = by.event(AuditAction::WebhookRotateSecret, owner.agency_id, owner.sub_account_id, now);
     app.write(move |conn| {
         let endpoint = db::webhooks::lock(conn, owner, id)?;
+        if let Some(until) = endpoint.previous_secret_until.filter(|&until| until > now) {
+            return Err(AppError::Refused(format!(
+                "The previous secret still signs until {}; rotate again after that, so that no \
+                 receiver is left without a secret that verifies.",
+                until.format("%b %-d, %Y, %H:%M UTC")
+            )));
+        }
         let ((nonce, sealed), _) = db::webhooks::secrets(conn, id, now)?;
         let sealed_new = keys.seal_bytes(Purpose::Webhook, secret.bytes(), &bound_to(id))?;
         let until = now + chrono::Duration::hours(webhooks::PREVIOUS_SECRET_HOURS);
@@ -203,8 +210,12 @@ pub async fn set_enabled(
     let event = by.event(action, owner.agency_id, owner.sub_account_id, now);
     app.write(move |conn| {
         let endpoint = db::webhooks::lock(conn, owner, id)?;
-        let disabled = (!enabled).then_some((now, Disabled::Manually));
-        if db::webhooks::set_disabled(conn, id, disabled)? {
+        let changed = if enabled {
+            db::webhooks::enable(conn, id, now - chrono::Duration::hours(webhooks::FAILING_LIMIT_HOURS))?
+        } else {
+            db::webhooks::disable(conn, id, now, Disabled::Manually)?
+        };
+        if changed {
             record(conn, event, &endpoint, json!({}))?;
         }
         Ok(db::webhooks::find(conn, owner, id)?)
@@ -248,7 +259,7 @@ pub async fn send_test(app: &App, by: &Requester, context: Context, id: Endpoint
     super::integrations::allowed(by, context)?;
     let owner = Owner::of(context);
     let now = app.clock.now();
-    let delivery = app
+    let leased = app
         .write(move |conn| {
             let endpoint = db::webhooks::lock(conn, owner, id)?;
             if endpoint.disabled.is_some() {
@@ -268,13 +279,10 @@ pub async fn send_test(app: &App, by: &Requester, context: Context, id: Endpoint
                 once_key: None,
             };
             super::outbox::publish(conn, false, &event)?;
-            Ok(db::webhooks::enqueue_for(conn, id, &event)?)
+            // Leased to this request from the start: no background round takes it first.
+            Ok(db::webhooks::enqueue_leased(conn, id, &event, now + lease())?)
         })
         .await?;
-    let leased = app
-        .write_one(move |conn| Ok(db::webhooks::lease(conn, now, now + lease(), 1, Some(delivery))?))
-        .await?;
-    let leased = leased.into_iter().next().ok_or(AppError::NotFound)?;
     attempt(app, leased).await
 }
 
@@ -288,8 +296,12 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
     let mut total = 0;
     loop {
         let now = app.clock.now();
+        let max = i32::try_from(webhooks::MAX_ATTEMPTS).unwrap_or(i32::MAX);
         let leased = app
-            .write_one(move |conn| Ok(db::webhooks::lease(conn, now, now + lease(), BATCH, None)?))
+            .write(move |conn| {
+                db::webhooks::give_up_exhausted(conn, now, max)?;
+                Ok(db::webhooks::lease(conn, now, now + lease(), BATCH, max)?)
+            })
             .await?;
         let count = leased.len();
         let mut sending = tokio::task::JoinSet::new();
@@ -314,7 +326,6 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
 /// Sends one leased delivery and records how it went: delivered, to be tried again, or
 /// given up; an endpoint failing for 24 hours is disabled and its people told.
 async fn attempt(app: &App, leased: Leased) -> AppResult<Outcome> {
-    let event = leased.event().ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown event kind")))?;
     let endpoint = leased.endpoint_id;
     let mut secrets = Vec::new();
     let sealed = std::iter::once((Some(&leased.secret_nonce), Some(&leased.secret_sealed)))
@@ -327,13 +338,16 @@ async fn attempt(app: &App, leased: Leased) -> AppResult<Outcome> {
         }
     }
     let at = app.clock.now();
-    let id = webhooks::message_id(event.id);
-    let body = event.body();
+    let id = webhooks::message_id(leased.event_id);
     let timestamp = at.timestamp();
     let started = std::time::Instant::now();
+    // An event this version does not know (a newer instance wrote it) fails this attempt,
+    // like any other failure: it is recorded, retried and eventually given up.
+    let event = leased.event();
     let answer = if secrets.is_empty() {
         Err("The signing secret could not be opened (was SECRET_KEY changed?)".to_owned())
-    } else {
+    } else if let Some(event) = event {
+        let body = event.body();
         let signature = webhooks::signature_header(&secrets, &id, timestamp, &body);
         let headers = [
             ("webhook-id", id),
@@ -341,6 +355,8 @@ async fn attempt(app: &App, leased: Leased) -> AppResult<Outcome> {
             ("webhook-signature", signature),
         ];
         app.outbox.post(&leased.url, headers, body).await
+    } else {
+        Err(format!("Unknown event type {:?}", leased.kind))
     };
     let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     let (status, response, error) = match answer {
@@ -359,6 +375,7 @@ async fn attempt(app: &App, leased: Leased) -> AppResult<Outcome> {
     };
     let record = Attempt {
         delivery_id: leased.id,
+        leased_until: leased.leased_until,
         endpoint_id: endpoint,
         attempt: leased.attempt,
         at,
@@ -373,13 +390,13 @@ async fn attempt(app: &App, leased: Leased) -> AppResult<Outcome> {
         let failing_since = db::webhooks::record(conn, &record, next)?;
         let limit = chrono::Duration::hours(webhooks::FAILING_LIMIT_HOURS);
         if failing_since.is_some_and(|since| at - since >= limit)
-            && db::webhooks::set_disabled(conn, endpoint, Some((at, Disabled::Failing)))?
+            && db::webhooks::disable(conn, endpoint, at, Disabled::Failing)?
         {
             tracing::warn!(endpoint_id = %endpoint, "webhook endpoint disabled after failing for 24 hours");
             let notice = Event {
                 id: uuid::Uuid::now_v7(),
-                agency_id: event.agency_id,
-                sub_account_id: event.sub_account_id,
+                agency_id: leased.agency_id,
+                sub_account_id: leased.sub_account_id,
                 kind: EventKind::EndpointDisabled,
                 integration_id: None,
                 data: json!({ "endpoint": { "id": endpoint, "url": url }, "failingSince": failing_since }),
@@ -390,8 +407,8 @@ async fn attempt(app: &App, leased: Leased) -> AppResult<Outcome> {
             db::audit::record(
                 conn,
                 &db::audit::NewEvent {
-                    agency_id: Some(event.agency_id),
-                    sub_account_id: event.sub_account_id,
+                    agency_id: Some(leased.agency_id),
+                    sub_account_id: leased.sub_account_id,
                     target_id: Some(endpoint.0),
                     target_label: Some(url),
                     details: json!({ "reason": "failing for 24 hours" }),

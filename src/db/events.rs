@@ -238,10 +238,11 @@ pub fn lease_emails(
         "WITH leased AS ( \
             UPDATE notifications n SET email_leased_until = $2, email_attempts = n.email_attempts + 1 \
             WHERE (n.user_id, n.event_id) IN ( \
-                SELECT user_id, event_id FROM notifications \
-                WHERE email = 'pending' AND email_next_at <= $1 \
-                  AND (email_leased_until IS NULL OR email_leased_until <= $1) \
-                ORDER BY email_next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                SELECT n.user_id, n.event_id FROM notifications n JOIN users u ON u.id = n.user_id \
+                WHERE n.email = 'pending' AND n.email_next_at <= $1 \
+                  AND (n.email_leased_until IS NULL OR n.email_leased_until <= $1) \
+                  AND u.active AND u.email_notifications \
+                ORDER BY n.email_next_at LIMIT $3 FOR UPDATE OF n SKIP LOCKED) \
             RETURNING n.user_id, n.event_id, n.email_attempts) \
          SELECT l.user_id, u.email AS address, u.name, l.event_id, e.kind, e.data, e.sub_account_id, \
                 e.integration_id, e.occurred_at, l.email_attempts AS attempts \
@@ -253,11 +254,13 @@ pub fn lease_emails(
     .load(conn)
 }
 
-/// Records how an email went: sent, to be tried again at `retry_at`, or given up.
+/// Records how an email went: sent, to be tried again at `retry_at`, or given up; only
+/// while it is still leased until `leased_until` (to the caller).
 pub fn email_outcome(
     conn: &mut PgConnection,
     user: UserId,
     event: Uuid,
+    leased_until: DateTime<Utc>,
     sent: bool,
     retry_at: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
@@ -266,12 +269,28 @@ pub fn email_outcome(
         (false, Some(_)) => EMAIL_PENDING,
         (false, None) => EMAIL_FAILED,
     };
-    diesel::update(notifications::table.find((user, event)))
-        .set((
-            notifications::email.eq(state),
-            notifications::email_next_at.eq(retry_at),
-            notifications::email_leased_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
-        .map(drop)
+    diesel::update(
+        notifications::table
+            .find((user, event))
+            .filter(notifications::email.eq(EMAIL_PENDING))
+            .filter(notifications::email_leased_until.eq(leased_until)),
+    )
+    .set((
+        notifications::email.eq(state),
+        notifications::email_next_at.eq(retry_at),
+        notifications::email_leased_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Drops the emails a person is still owed (they turned email off).
+pub fn drop_owed_emails(conn: &mut PgConnection, user: UserId) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user))
+            .filter(notifications::email.eq(EMAIL_PENDING)),
+    )
+    .set((notifications::email.eq(EMAIL_NONE), notifications::email_next_at.eq(None::<DateTime<Utc>>)))
+    .execute(conn)
 }

@@ -420,19 +420,29 @@ pub fn expiring_between(
     load_with_tokens(conn, query)
 }
 
-/// Current tokens issued at or before `before`.
+/// Current tokens issued at or before `before`, but those whose event `told` was
+/// recorded already (its once-key is `told:` + the token's id).
 pub fn current_issued_before(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
+    told: &str,
 ) -> QueryResult<Vec<(Integration, Token)>> {
-    load_with_tokens(conn, live_with_tokens(CURRENT).filter(integration_tokens::created_at.le(before)))
+    let query = live_with_tokens(CURRENT).filter(integration_tokens::created_at.le(before)).filter(
+        diesel::dsl::sql::<diesel::sql_types::Bool>("NOT EXISTS (SELECT 1 FROM events e WHERE e.once_key = ")
+            .bind::<diesel::sql_types::Text, _>(format!("{told}:"))
+            .sql(" || integration_tokens.id::text)"),
+    );
+    load_with_tokens(conn, query)
 }
 
 /// Live integrations whose last activity (their tokens' last use, or their creation when
-/// never used) is at or before `before`, with that instant.
+/// never used) is at or before `before`, with that instant; but those whose event `told`
+/// was recorded already for that instant (its once-key is `told:` + the integration's id
+/// + `:` + the instant in whole seconds since the epoch).
 pub fn idle_since(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
+    told: &str,
 ) -> QueryResult<Vec<(Integration, DateTime<Utc>)>> {
     const ACTIVITY: &str = "COALESCE((SELECT max(t.last_used_at) FROM integration_tokens t \
                             WHERE t.integration_id = integrations.id), integrations.created_at)";
@@ -440,7 +450,12 @@ pub fn idle_since(
         .filter(integrations::deleted_at.is_null())
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{ACTIVITY} <= "))
-                .bind::<diesel::sql_types::Timestamptz, _>(before),
+                .bind::<diesel::sql_types::Timestamptz, _>(before)
+                .sql(" AND NOT EXISTS (SELECT 1 FROM events e WHERE e.once_key = ")
+                .bind::<diesel::sql_types::Text, _>(format!("{told}:"))
+                .sql(&format!(
+                    " || integrations.id::text || ':' || floor(extract(epoch FROM {ACTIVITY}))::bigint::text)"
+                )),
         )
         .select((IntegrationRow::as_select(), diesel::dsl::sql::<diesel::sql_types::Timestamptz>(ACTIVITY)))
         .load(conn)?;

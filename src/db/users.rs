@@ -376,9 +376,14 @@ pub fn email_notifications(conn: &mut PgConnection, id: UserId) -> QueryResult<b
     users::table.find(id).select(users::email_notifications).first(conn)
 }
 
-/// Turns a person's notification emails on or off.
+/// Turns a person's notification emails on or off; off also drops the emails they are
+/// still owed.
 pub fn set_email_notifications(conn: &mut PgConnection, id: UserId, on: bool) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::email_notifications.eq(on)).execute(conn).map(drop)
+    diesel::update(users::table.find(id)).set(users::email_notifications.eq(on)).execute(conn)?;
+    if !on {
+        super::events::drop_owed_emails(conn, id)?;
+    }
+    Ok(())
 }
 
 /// The active people of an agency with whether each wants notification emails.

@@ -149,35 +149,44 @@ pub fn delete(conn: &mut PgConnection, id: EndpointId) -> QueryResult<()> {
     diesel::delete(webhook_endpoints::table.find(id)).execute(conn).map(drop)
 }
 
-/// Disables an endpoint (`Some`), or enables it again (`None`, which also forgets that it
-/// was failing). `false` if it was already so.
-pub fn set_disabled(
+/// Disables an endpoint; `false` if it was disabled already.
+pub fn disable(
     conn: &mut PgConnection,
     id: EndpointId,
-    disabled: Option<(DateTime<Utc>, Disabled)>,
+    at: DateTime<Utc>,
+    reason: Disabled,
 ) -> QueryResult<bool> {
-    let changed = match disabled {
-        Some((at, reason)) => {
-            diesel::update(webhook_endpoints::table.find(id).filter(webhook_endpoints::disabled_at.is_null()))
-                .set((
-                    webhook_endpoints::disabled_at.eq(at),
-                    webhook_endpoints::disabled_reason.eq(match reason {
-                        Disabled::Manually => MANUAL,
-                        Disabled::Failing => FAILING,
-                    }),
-                ))
-                .execute(conn)?
-        }
-        None => diesel::update(
-            webhook_endpoints::table.find(id).filter(webhook_endpoints::disabled_at.is_not_null()),
-        )
-        .set((
-            webhook_endpoints::disabled_at.eq(None::<DateTime<Utc>>),
-            webhook_endpoints::disabled_reason.eq(None::<String>),
-            webhook_endpoints::failing_since.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)?,
+    let reason = match reason {
+        Disabled::Manually => MANUAL,
+        Disabled::Failing => FAILING,
     };
+    let changed =
+        diesel::update(webhook_endpoints::table.find(id).filter(webhook_endpoints::disabled_at.is_null()))
+            .set((webhook_endpoints::disabled_at.eq(at), webhook_endpoints::disabled_reason.eq(reason)))
+            .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Enables an endpoint again (forgetting that it was failing); its deliveries queued
+/// before `stale_before` are given up rather than sent late. `false` if it was enabled.
+pub fn enable(conn: &mut PgConnection, id: EndpointId, stale_before: DateTime<Utc>) -> QueryResult<bool> {
+    let changed = diesel::update(
+        webhook_endpoints::table.find(id).filter(webhook_endpoints::disabled_at.is_not_null()),
+    )
+    .set((
+        webhook_endpoints::disabled_at.eq(None::<DateTime<Utc>>),
+        webhook_endpoints::disabled_reason.eq(None::<String>),
+        webhook_endpoints::failing_since.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)?;
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::endpoint_id.eq(id))
+            .filter(webhook_deliveries::state.eq(PENDING))
+            .filter(webhook_deliveries::created_at.lt(stale_before)),
+    )
+    .set(webhook_deliveries::state.eq(FAILED))
+    .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -272,19 +281,34 @@ pub fn enqueue(conn: &mut PgConnection, event: &Event) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// Queues an event for one endpoint (a test event); the delivery's id.
-pub fn enqueue_for(conn: &mut PgConnection, endpoint: EndpointId, event: &Event) -> QueryResult<Uuid> {
-    diesel::insert_into(webhook_deliveries::table)
+/// Queues an event for one endpoint (a test event), leased to the caller until
+/// `leased_until` for its first attempt, which it makes at once.
+pub fn enqueue_leased(
+    conn: &mut PgConnection,
+    endpoint: EndpointId,
+    event: &Event,
+    leased_until: DateTime<Utc>,
+) -> QueryResult<Leased> {
+    let id: Uuid = diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::id.eq(Uuid::now_v7()),
             webhook_deliveries::endpoint_id.eq(endpoint),
             webhook_deliveries::event_id.eq(event.id),
             webhook_deliveries::state.eq(PENDING),
+            webhook_deliveries::attempts.eq(1),
             webhook_deliveries::next_attempt_at.eq(event.occurred_at),
+            webhook_deliveries::leased_until.eq(leased_until),
             webhook_deliveries::created_at.eq(event.occurred_at),
         ))
         .returning(webhook_deliveries::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    diesel::sql_query(format!(
+        "WITH leased AS (SELECT id, attempts, created_at, leased_until, endpoint_id, event_id \
+         FROM webhook_deliveries WHERE id = $2) {SELECT_LEASED}"
+    ))
+    .bind::<Timestamptz, _>(event.occurred_at)
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
 }
 
 /// A delivery leased to this instance, with what sending it takes.
@@ -299,6 +323,9 @@ pub struct Leased {
     /// When it was queued.
     #[diesel(sql_type = Timestamptz)]
     pub queued_at: DateTime<Utc>,
+    /// Until when it is leased to this instance.
+    #[diesel(sql_type = Timestamptz)]
+    pub leased_until: DateTime<Utc>,
     /// The endpoint.
     #[diesel(sql_type = SqlUuid)]
     pub endpoint_id: EndpointId,
@@ -356,38 +383,57 @@ impl Leased {
     }
 }
 
-/// The statement that leases due deliveries of enabled endpoints (`only`: one delivery),
-/// each to one instance (`FOR UPDATE SKIP LOCKED`), counting the attempt.
-const LEASE: &str = "WITH leased AS ( \
-        UPDATE webhook_deliveries d SET leased_until = $2, attempts = d.attempts + 1 \
-        WHERE d.id IN ( \
-            SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-            WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
-              AND (d.leased_until IS NULL OR d.leased_until <= $1) AND e.disabled_at IS NULL \
-              AND ($4::uuid IS NULL OR d.id = $4) \
-            ORDER BY d.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED) \
-        RETURNING d.id, d.attempts, d.created_at, d.endpoint_id, d.event_id) \
-     SELECT l.id, l.attempts AS attempt, l.created_at AS queued_at, l.endpoint_id, e.url, \
-            e.secret_nonce, e.secret_sealed, \
-            CASE WHEN e.previous_until > $1 THEN e.previous_nonce END AS previous_nonce, \
-            CASE WHEN e.previous_until > $1 THEN e.previous_sealed END AS previous_sealed, \
-            v.id AS event_id, v.agency_id, v.sub_account_id, v.kind, v.integration_id, v.data, v.occurred_at \
+/// What a leased delivery is sent with, from a `leased` CTE of deliveries (`$1`: now).
+const SELECT_LEASED: &str = "SELECT l.id, l.attempts AS attempt, l.created_at AS queued_at, \
+        l.leased_until, l.endpoint_id, e.url, e.secret_nonce, e.secret_sealed, \
+        CASE WHEN e.previous_until > $1 THEN e.previous_nonce END AS previous_nonce, \
+        CASE WHEN e.previous_until > $1 THEN e.previous_sealed END AS previous_sealed, \
+        v.id AS event_id, v.agency_id, v.sub_account_id, v.kind, v.integration_id, v.data, v.occurred_at \
      FROM leased l JOIN webhook_endpoints e ON e.id = l.endpoint_id JOIN events v ON v.id = l.event_id";
 
-/// Leases up to `limit` deliveries due at `now` (or only `only`) until `leased_until`.
+/// Leases up to `limit` deliveries of enabled endpoints due at `now` until
+/// `leased_until`, each to one instance (`FOR UPDATE SKIP LOCKED`), counting the attempt;
+/// never one that has had `max_attempts` already.
 pub fn lease(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     leased_until: DateTime<Utc>,
     limit: i32,
-    only: Option<Uuid>,
+    max_attempts: i32,
 ) -> QueryResult<Vec<Leased>> {
-    diesel::sql_query(LEASE)
-        .bind::<Timestamptz, _>(now)
-        .bind::<Timestamptz, _>(leased_until)
-        .bind::<Integer, _>(limit)
-        .bind::<Nullable<SqlUuid>, _>(only)
-        .load(conn)
+    diesel::sql_query(format!(
+        "WITH leased AS ( \
+            UPDATE webhook_deliveries d SET leased_until = $2, attempts = d.attempts + 1 \
+            WHERE d.id IN ( \
+                SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+                WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND d.attempts < $4 \
+                  AND (d.leased_until IS NULL OR d.leased_until <= $1) AND e.disabled_at IS NULL \
+                ORDER BY d.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED) \
+            RETURNING d.id, d.attempts, d.created_at, d.leased_until, d.endpoint_id, d.event_id) \
+         {SELECT_LEASED}"
+    ))
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(leased_until)
+    .bind::<Integer, _>(limit)
+    .bind::<Integer, _>(max_attempts)
+    .load(conn)
+}
+
+/// Gives up the deliveries that had every attempt but whose outcome was never recorded
+/// (an instance stopped mid-attempt); how many.
+pub fn give_up_exhausted(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    max_attempts: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::state.eq(PENDING))
+            .filter(webhook_deliveries::attempts.ge(max_attempts))
+            .filter(webhook_deliveries::leased_until.is_null().or(webhook_deliveries::leased_until.le(now))),
+    )
+    .set((webhook_deliveries::state.eq(FAILED), webhook_deliveries::leased_until.eq(None::<DateTime<Utc>>)))
+    .execute(conn)
 }
 
 /// One attempt, as the delivery log keeps it.
@@ -395,6 +441,8 @@ pub fn lease(
 pub struct Attempt {
     /// The delivery.
     pub delivery_id: Uuid,
+    /// Until when the delivery is leased to the instance that made the attempt.
+    pub leased_until: DateTime<Utc>,
     /// The endpoint.
     pub endpoint_id: EndpointId,
     /// Its number.
@@ -443,8 +491,13 @@ pub fn record(conn: &mut PgConnection, attempt: &Attempt, next: Next) -> QueryRe
         Next::RetryAt(at) => (PENDING, Some(at)),
         Next::GiveUp => (FAILED, None),
     };
-    let delivery = webhook_deliveries::table.find(attempt.delivery_id);
-    match next_at {
+    // Only while the lease is still ours: after it lapsed, another instance may have sent
+    // the delivery again and its outcome is the one that counts.
+    let delivery = webhook_deliveries::table
+        .find(attempt.delivery_id)
+        .filter(webhook_deliveries::state.eq(PENDING))
+        .filter(webhook_deliveries::leased_until.eq(attempt.leased_until));
+    let ours = match next_at {
         Some(at) => diesel::update(delivery)
             .set((
                 webhook_deliveries::state.eq(state),
@@ -459,6 +512,9 @@ pub fn record(conn: &mut PgConnection, attempt: &Attempt, next: Next) -> QueryRe
             ))
             .execute(conn)?,
     };
+    if ours == 0 {
+        return Ok(None);
+    }
     let endpoint = webhook_endpoints::table.find(attempt.endpoint_id);
     if matches!(next, Next::Delivered) {
         diesel::update(endpoint)

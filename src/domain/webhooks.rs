@@ -40,6 +40,9 @@ const RETRY_AFTER: [Duration; 7] = [
     Duration::from_secs(10 * 3600),
 ];
 
+/// Attempts at one delivery before it is given up.
+pub const MAX_ATTEMPTS: u32 = RETRY_AFTER.len() as u32 + 1;
+
 /// When to try again after `attempts` failed attempts, or `None` to give up.
 pub fn retry_after(attempts: u32) -> Option<Duration> {
     let index = usize::try_from(attempts).ok()?.checked_sub(1)?;
@@ -141,7 +144,14 @@ fn is_public_v4(address: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(address: Ipv6Addr) -> bool {
-    let first = address.segments()[0];
+    let segments = address.segments();
+    let first = segments[0];
+    // 6to4 (2002::/16) carries an IPv4 address, which decides.
+    if first == 0x2002 {
+        let [a, b] = segments[1].to_be_bytes();
+        let [c, d] = segments[2].to_be_bytes();
+        return is_public_v4(Ipv4Addr::new(a, b, c, d));
+    }
     !(address.is_loopback()
         || address.is_unspecified()
         || address.is_multicast()
@@ -149,8 +159,12 @@ fn is_public_v6(address: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00
         // Link-local, fe80::/10.
         || (first & 0xffc0) == 0xfe80
-        // Documentation, 2001:db8::/32.
-        || (first == 0x2001 && address.segments()[1] == 0x0db8)
+        // Site-local (deprecated), fec0::/10.
+        || (first & 0xffc0) == 0xfec0
+        // Documentation, 2001:db8::/32; Teredo, 2001::/32 (tunnels to IPv4).
+        || (first == 0x2001 && matches!(segments[1], 0x0db8 | 0))
+        // Discard-only, 100::/64.
+        || (first == 0x0100 && segments[1..4] == [0, 0, 0])
         // NAT64 and IPv4-compatible forms would reach IPv4 addresses: refused.
         || first == 0x0064
         || address.to_ipv4().is_some())
@@ -296,11 +310,16 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "100::1",
         ] {
             let address: IpAddr = refused.parse().expect("an address");
             assert!(!is_public(address), "{refused} must be refused");
         }
-        for allowed in ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111"] {
+        for allowed in ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "2002:5db8:d822::1"] {
             let address: IpAddr = allowed.parse().expect("an address");
             assert!(is_public(address), "{allowed} must be allowed");
         }

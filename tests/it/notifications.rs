@@ -122,14 +122,19 @@ async fn token_expiring_is_told_once_as_the_clock_crosses_the_24_hour_mark() {
     let rotated = app.post_form(&format!("{integration}/rotate-later"), &[]).await;
     assert_eq!(rotated.status, 303, "{}", rotated.body);
 
-    // Seven days of overlap: nothing to tell until the last 24 hours.
+    // Seven days of overlap: nothing to tell until the last 24 hours. Both instances read
+    // the same time.
+    let advance = |by: Duration| {
+        app.clock.advance(by);
+        second.clock.advance(by);
+    };
     assert_eq!(schedule(&app).await, 0);
-    app.clock.advance(Duration::days(6) - Duration::minutes(1));
+    advance(Duration::days(6) - Duration::minutes(1));
     assert_eq!(schedule(&app).await, 0, "a minute before the mark");
-    app.clock.advance(Duration::minutes(2));
+    advance(Duration::minutes(2));
     let found = join_all(vec![schedule(&app), schedule(&second), schedule(&app)]).await;
     assert_eq!(found.iter().sum::<usize>(), 1, "told once across instances: {found:?}");
-    app.clock.advance(Duration::hours(1));
+    advance(Duration::hours(1));
     assert_eq!(schedule(&second).await, 0, "and never again");
     assert_eq!(kinds(&app, &world).iter().filter(|kind| **kind == EventKind::TokenExpiring).count(), 1);
 
@@ -139,7 +144,8 @@ async fn token_expiring_is_told_once_as_the_clock_crosses_the_24_hour_mark() {
     assert_eq!(told[0].json()["type"], "token.expiring");
     assert!(told[0].json()["data"]["token"]["expiresAt"].is_string(), "{}", told[0].body);
 
-    later(&app, Duration::hours(23)).await;
+    advance(Duration::hours(23));
+    app.sign_in(people::OWNER, PASSWORD).await;
     assert_eq!(schedule(&app).await, 1, "the overlap ended");
     assert_eq!(schedule(&second).await, 0);
     let mine = headlines(&app.browser).await;
@@ -233,4 +239,27 @@ async fn notifications_are_emailed_through_smtp_to_those_who_want_them() {
     );
     // The admin still sees it under the bell.
     assert_eq!(headlines(&admin).await, ["Integration “Front desk” was created"]);
+
+    // Turning email off drops what is still owed.
+    create_integration(&app, &sub, "Back office", &["contacts.readonly"]).await;
+    app.get("/account/security").await;
+    assert_eq!(app.post_form("/account/security/notifications", &[]).await.status, 303);
+    let after = private_integrations::app::notifications::send_due_emails(app.state()).await.expect("emails");
+    assert_eq!((after, sink.mails().len()), (0, 1));
+}
+
+#[tokio::test]
+async fn a_rotation_run_again_after_a_cancel_is_told_again() {
+    let (app, world) = signed_in_app(Vec::new()).await;
+    let (integration, _) = create_integration(&app, INTEGRATIONS, "Twice", &["users.readonly"]).await;
+    for round in 0..2 {
+        let rotated = app.post_form(&format!("{integration}/rotate-later"), &[]).await;
+        assert_eq!(rotated.status, 303, "{}", rotated.body);
+        later(&app, Duration::days(6) + Duration::minutes(1)).await;
+        assert_eq!(schedule(&app).await, 1, "round {round}: token.expiring");
+        let cancelled = app.post_form(&format!("{integration}/cancel-rotation"), &[]).await;
+        assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+    }
+    let expiring = kinds(&app, &world).into_iter().filter(|kind| *kind == EventKind::TokenExpiring).count();
+    assert_eq!(expiring, 2, "the same old token, two rotations: told for each");
 }

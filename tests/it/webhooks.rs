@@ -246,6 +246,37 @@ async fn a_rotated_secret_signs_alongside_the_new_one_for_a_day() {
 }
 
 #[tokio::test]
+async fn a_second_rotation_waits_until_the_first_overlap_ends() {
+    let (app, _) = signed_in_app(Vec::new()).await;
+    let receiver = Receiver::start().await;
+    let (endpoint, _) = add_endpoint(&app, HOOKS, &format!("{}/h", receiver.url), &every_event()).await;
+    let first = app.post_form(&format!("{endpoint}/rotate-secret"), &[]).await;
+    let secret = revealed_token(&app.get(first.location()).await).expect("the new secret");
+    let again = app.follow(app.post_form(&format!("{endpoint}/rotate-secret"), &[]).await).await;
+    assert!(
+        again.text(".flash").contains("The previous secret still signs until"),
+        "{}",
+        again.text(".flash")
+    );
+    app.post_form(&format!("{endpoint}/test"), &[]).await;
+    assert!(verifies(&secret, &receiver.received()[0]), "the refused rotation changed nothing");
+}
+
+#[tokio::test]
+async fn a_response_with_a_nul_byte_is_logged_and_not_sent_again() {
+    let (app, _) = signed_in_app(Vec::new()).await;
+    let receiver = Receiver::start().await;
+    let (endpoint, _) = add_endpoint(&app, HOOKS, &format!("{}/h", receiver.url), &every_event()).await;
+    receiver.answer_next(200, &[], "ok\0done");
+    create_integration(&app, INTEGRATIONS, "Nul", &["users.readonly"]).await;
+    assert_eq!(deliver(&app).await, 1);
+    app.clock.advance(Duration::minutes(5));
+    assert_eq!(deliver(&app).await, 0, "recorded as delivered, never leased again");
+    app.sign_in(people::OWNER, PASSWORD).await;
+    assert!(app.get(&endpoint).await.text("tbody pre").contains("okdone"));
+}
+
+#[tokio::test]
 async fn send_test_event_disable_and_delete() {
     let (app, _) = signed_in_app(Vec::new()).await;
     let receiver = Receiver::start().await;

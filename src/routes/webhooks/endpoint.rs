@@ -171,8 +171,14 @@ pub async fn rotate_secret(
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
     let id = path.endpoint_id;
-    app::webhooks::rotate_secret(&app, page.requester(), page.context, id).await?;
-    Ok(pages::see_other(&format!("{}/secret", endpoint_url(page.context, id))))
+    match app::webhooks::rotate_secret(&app, page.requester(), page.context, id).await {
+        Ok(_) => Ok(pages::see_other(&format!("{}/secret", endpoint_url(page.context, id)))),
+        Err(AppError::Refused(message)) => {
+            page.me.session.flash(FlashKind::Error, message)?;
+            Ok(pages::see_other(&endpoint_url(page.context, id)))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// **Disable**.
