@@ -404,3 +404,13 @@ async fn endpoints_are_walled_by_tenant_and_permission() {
     assert_eq!(user.get(&sub_endpoint).await.status, 403);
     assert_eq!(app.get(&agency_endpoint).await.status, 200, "nothing was deleted");
 }
+
+#[tokio::test]
+async fn labs_hides_the_webhooks_pages_with_private_integrations() {
+    let (app, _) = signed_in_app(Vec::new()).await;
+    app.get("/settings/labs").await;
+    assert_eq!(app.post_form("/settings/labs", &[]).await.status, 303);
+    let off = app.get(HOOKS).await;
+    assert!(off.body.contains("Private Integrations is turned off"), "{}", off.body);
+    assert!(!off.texts(".sidenav a").contains(&"Webhooks".to_owned()));
+}

@@ -6,8 +6,8 @@ use askama::Template;
 
 use super::{EndpointView, PathIds, endpoint_url, list_url};
 use crate::app::{self, App, AppError};
-use crate::domain::access::Action;
-use crate::web::current::{Section, SettingsPage, Shell};
+use crate::routes::integrations::IntegrationsPage;
+use crate::web::current::{Section, Shell};
 use crate::web::error::WebResult;
 use crate::web::pages;
 use crate::web::session::{FlashKind, SessionExtras as _};
@@ -24,8 +24,7 @@ struct ListPage {
 
 /// Settings > Webhooks.
 #[tracing::instrument(skip_all)]
-pub async fn list(page: SettingsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
-    page.require(Action::ManageIntegrations)?;
+pub async fn list(page: IntegrationsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
     let endpoints = app::webhooks::list(&app, page.requester(), page.context).await?;
     pages::render(&ListPage {
         shell: page.shell(Some(Section::Webhooks)),
@@ -59,7 +58,7 @@ struct EndpointPage {
 /// An endpoint's page.
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn page(
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -106,7 +105,7 @@ struct SecretPage {
 /// The new signing secret, once, for the person who made it.
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn secret(
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -129,7 +128,7 @@ pub async fn secret(
 /// **Send test event**: attempted at once; the flash says how it went.
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn send_test(
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -166,7 +165,7 @@ pub async fn send_test(
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn rotate_secret(
     _sudo: Sudo,
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -184,7 +183,7 @@ pub async fn rotate_secret(
 /// **Disable**.
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn disable(
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -194,7 +193,7 @@ pub async fn disable(
 /// **Enable**.
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn enable(
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -202,7 +201,7 @@ pub async fn enable(
 }
 
 async fn set_enabled(
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     id: crate::domain::ids::EndpointId,
     enabled: bool,
@@ -230,7 +229,7 @@ struct ConfirmPage {
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn confirm_delete(
     _sudo: Sudo,
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {
@@ -249,7 +248,7 @@ pub async fn confirm_delete(
 #[tracing::instrument(skip_all, fields(endpoint_id = %path.endpoint_id))]
 pub async fn delete(
     _sudo: Sudo,
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     path: web::Path<PathIds>,
 ) -> WebResult<HttpResponse> {

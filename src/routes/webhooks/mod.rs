@@ -1,6 +1,8 @@
 //! Settings > Webhooks, at agency and at sub-account level: the endpoints, adding one
 //! (its signing secret shown once), an endpoint's page with its delivery log, and its
 //! actions (**Send test event**, **Rotate secret**, **Disable**/**Enable**, **Delete**).
+//! Handlers take [`crate::routes::integrations::IntegrationsPage`]: the people who manage
+//! integrations, and the "turned off" page while Labs hides Private Integrations.
 
 pub mod endpoint;
 pub mod new;

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::{EventOption, endpoint_url, list_url};
 use crate::app::{self, App, AppError, webhooks::Fields};
-use crate::domain::access::Action;
 use crate::domain::events::EventKind;
 use crate::domain::webhooks::EndpointUrl;
+use crate::routes::integrations::IntegrationsPage;
 use crate::web::current::{Section, SettingsPage, Shell};
 use crate::web::error::WebResult;
 use crate::web::forms::{FieldErrors, HtmlForm};
@@ -59,8 +59,7 @@ fn render(
 
 /// The form, every event ticked.
 #[tracing::instrument(skip_all)]
-pub async fn form(req: HttpRequest, page: SettingsPage) -> WebResult<HttpResponse> {
-    page.require(Action::ManageIntegrations)?;
+pub async fn form(req: HttpRequest, page: IntegrationsPage) -> WebResult<HttpResponse> {
     sudo::require(&req)?;
     render(&page, "", &EventKind::SUBSCRIBABLE, FieldErrors::default())
 }
@@ -69,11 +68,10 @@ pub async fn form(req: HttpRequest, page: SettingsPage) -> WebResult<HttpRespons
 #[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
-    page: SettingsPage,
+    page: IntegrationsPage,
     app: web::Data<App>,
     form: HtmlForm<NewForm>,
 ) -> WebResult<HttpResponse> {
-    page.require(Action::ManageIntegrations)?;
     sudo::require(&req)?;
     let input = form.0;
     let chosen: Vec<EventKind> = EventKind::SUBSCRIBABLE
