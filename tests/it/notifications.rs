@@ -9,17 +9,10 @@ use private_integrations::domain::events::EventKind;
 
 use crate::support::receiver::{Receiver, SmtpSink};
 use crate::support::{
-    Browser, Options, PASSWORD, TestApp, World, create_integration, join_all, people, seed,
+    Browser, Options, PASSWORD, TestApp, World, create_integration, join_all, people, signed_in_app,
 };
 
 const INTEGRATIONS: &str = "/settings/private-integrations";
-
-async fn signed_in_app(env: Vec<(&'static str, String)>) -> (TestApp, World) {
-    let app = TestApp::spawn_with(Options { env, database: None, database_url: None }).await;
-    let world = seed(&mut app.conn());
-    app.sign_in(people::OWNER, PASSWORD).await;
-    (app, world)
-}
 
 async fn browser_of(app: &TestApp, email: &str) -> Browser {
     let browser = app.new_browser();

@@ -13,18 +13,11 @@ use sha2::Sha256;
 
 use crate::support::receiver::{Received, Receiver};
 use crate::support::{
-    Options, PASSWORD, TestApp, World, create_integration, join_all, people, revealed_token, seed,
+    Options, PASSWORD, TestApp, create_integration, join_all, people, revealed_token, signed_in_app,
 };
 
 const HOOKS: &str = "/settings/webhooks";
 const INTEGRATIONS: &str = "/settings/private-integrations";
-
-async fn signed_in_app(env: Vec<(&'static str, String)>) -> (TestApp, World) {
-    let app = TestApp::spawn_with(Options { env, database: None, database_url: None }).await;
-    let world = seed(&mut app.conn());
-    app.sign_in(people::OWNER, PASSWORD).await;
-    (app, world)
-}
 
 /// Adds an endpoint through the form; returns its page's URL and the secret shown once.
 async fn add_endpoint(app: &TestApp, base: &str, url: &str, events: &[&str]) -> (String, String) {

@@ -521,6 +521,14 @@ pub async fn create_integration(
     (created.location().trim_end_matches("/reveal").to_owned(), token)
 }
 
+/// A fresh app with `env` added to its configuration, seeded, the owner signed in.
+pub async fn signed_in_app(env: Vec<(&'static str, String)>) -> (TestApp, World) {
+    let app = TestApp::spawn_with(Options { env, database: None, database_url: None }).await;
+    let world = seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    (app, world)
+}
+
 /// Drives futures concurrently on this task.
 pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
