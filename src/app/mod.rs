@@ -17,6 +17,7 @@ pub mod keys;
 pub mod labs;
 pub mod limits;
 pub mod locations;
+pub mod lookups;
 pub mod mail;
 pub mod notifications;
 pub mod operator;

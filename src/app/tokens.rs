@@ -29,6 +29,7 @@ use crate::domain::tenancy::SubAccount;
 use crate::domain::token::{TokenFormatError, TokenSecret};
 
 use super::limits::Standing;
+use super::lookups::Lookups;
 use super::random::OsRandom;
 use super::{App, AppError};
 
@@ -126,23 +127,18 @@ pub async fn verify(app: &App, presented: &str) -> Result<Verified, Rejected> {
     })
 }
 
-/// Reads a token from the database under every accepted digest, rewrites it under the
-/// current key if an earlier one found it, and caches the answer.
+/// Reads a token from the database under every accepted digest (in a batch with the
+/// other lookups waiting, see [`super::lookups`]), and caches the answer.
 async fn lookup(app: &App, token: &TokenSecret, digest: Vec<u8>) -> Result<Option<Entry>, Rejected> {
     let digests: Vec<Vec<u8>> = app.keys.digesters().iter().map(|digester| digester.digest(token)).collect();
     let generation = app.tokens.generation();
-    let current = digest.clone();
     let found = app
-        .read(move |conn| {
-            let found = crate::db::integrations::find_by_any_digest(conn, &digests)?;
-            if let Some((_, token, stored)) = &found
-                && *stored != current
-            {
-                crate::db::integrations::redigest(conn, token.id, &current)?;
-            }
-            Ok(found.map(|(integration, token, _)| Arc::new(Cached::new(integration, token))))
-        })
-        .await?;
+        .tokens
+        .inner
+        .lookups
+        .find(&app.db, digests)
+        .await?
+        .map(|(integration, token)| Arc::new(Cached::new(integration, token)));
     app.tokens.insert(digest, found.clone(), generation);
     Ok(found)
 }
@@ -272,6 +268,8 @@ pub struct Inner {
     /// Sub-accounts as the API reads them by id (`GET /v2/locations/{id}`).
     locations: Cache<SubAccountId, Arc<SubAccount>>,
     failures: Failures,
+    /// Where a miss waits for the database.
+    lookups: Lookups,
     /// Bumped by every change, so a lookup that raced with a change is not cached.
     generation: AtomicU64,
     /// Counts the changes applied (evictions done), for whoever waits on one.
@@ -300,6 +298,7 @@ impl TokenCache {
                 unknown,
                 locations,
                 failures: Failures::default(),
+                lookups: Lookups::default(),
                 generation: AtomicU64::new(0),
                 applied,
             }),

@@ -335,26 +335,28 @@ pub fn apply(
 
 /// The token of this digest with its integration, whatever their state.
 pub fn find_by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<(Integration, Token)>> {
-    Ok(find_by_any_digest(conn, &[digest.to_vec()])?.map(|(integration, token, _)| (integration, token)))
+    Ok(find_by_any_digest(conn, &[digest.to_vec()])?
+        .pop()
+        .map(|(integration, token, _)| (integration, token)))
 }
 
-/// The token stored under any of these digests (one per accepted key), with its
-/// integration and the digest it is stored under.
+/// The tokens stored under any of these digests (a batch of lookups, each under every
+/// accepted key), with their integrations and the digest each is stored under: one
+/// statement, served by the unique index on the digest.
 pub fn find_by_any_digest(
     conn: &mut PgConnection,
     digests: &[Vec<u8>],
-) -> QueryResult<Option<(Integration, Token, Vec<u8>)>> {
-    let found = integration_tokens::table
+) -> QueryResult<Vec<(Integration, Token, Vec<u8>)>> {
+    integration_tokens::table
         .inner_join(integrations::table)
         .filter(integration_tokens::digest.eq_any(digests))
         .select((IntegrationRow::as_select(), TokenRow::as_select(), integration_tokens::digest))
-        .first::<(IntegrationRow, TokenRow, Vec<u8>)>(conn)
-        .optional()?;
-    found
+        .load::<(IntegrationRow, TokenRow, Vec<u8>)>(conn)?
+        .into_iter()
         .map(|(integration, token, digest)| {
             Ok((Integration::from(integration), Token::try_from(token)?, digest))
         })
-        .transpose()
+        .collect()
 }
 
 /// Stores a token under a new digest (the current key's, after `SECRET_KEY` rotated).

@@ -162,3 +162,46 @@ async fn a_location_is_served_from_the_cache_until_a_change_anywhere_evicts_it()
     cache_changes_after(&second, heard).await;
     assert_eq!(Api::new(&second).get(&path, Some(&token)).await.0, 403);
 }
+
+#[tokio::test]
+async fn concurrent_cold_lookups_each_get_their_own_answer() {
+    let app = TestApp::spawn_with(crate::support::Options {
+        env: vec![("TOKEN_CACHE", "off".to_owned())],
+        database: None,
+        database_url: None,
+    })
+    .await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let mut live = Vec::new();
+    for n in 0..5 {
+        let name = format!("Batch {n}");
+        let (_, token) = create_integration(&app, AGENCY, &name, &["users.readonly"]).await;
+        live.push((token, Some(name)));
+    }
+    let (detail, revoked) = create_integration(&app, AGENCY, "Revoked", &["users.readonly"]).await;
+    app.get(&format!("{detail}/rotate-now")).await;
+    app.post_form(&format!("{detail}/rotate-now"), &[]).await;
+    let presented: Vec<(String, Option<String>)> = live
+        .into_iter()
+        .chain([(revoked, None)])
+        .chain((0..2).map(|_| (crate::support::new_token().expose().to_owned(), None)))
+        .collect();
+
+    // Every token eight times, all at once: lookups that wait together are read together,
+    // and each must still get its own token's answer.
+    let api = Api::new(&app);
+    let calls: Vec<_> = (0..8)
+        .flat_map(|_| presented.iter())
+        .map(|(token, name)| {
+            let api = &api;
+            async move { (name, api.get("/v2/oauth/token-info", Some(token)).await) }
+        })
+        .collect();
+    for (name, (status, body)) in crate::support::join_all(calls).await {
+        match name {
+            Some(name) => assert_eq!((status, &body["name"]), (200, &json!(name))),
+            None => assert_eq!(status, 401, "{body}"),
+        }
+    }
+}
