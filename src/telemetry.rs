@@ -47,7 +47,10 @@ pub async fn log_requests(
     let started = Instant::now();
     let id = RequestId::next();
     let method = req.method().clone();
-    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+    // Finding the pattern walks the routes again (a regular expression per `{segment}`):
+    // only when the line is written.
+    let route = tracing::enabled!(tracing::Level::INFO)
+        .then(|| req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned()));
     let app = req.app_data::<actix_web::web::Data<crate::app::App>>().cloned();
     // The API fills in `integration` and `client` once it knows them (see `api::auth`),
     // the dashboard `user` and `client` (see `web::current`).
@@ -69,7 +72,9 @@ pub async fn log_requests(
     if let Some(app) = &app {
         app.metrics.response(status);
     }
-    span.in_scope(|| tracing::info!(%method, route, status, micros, "request"));
+    if let Some(route) = route {
+        span.in_scope(|| tracing::info!(%method, route, status, micros, "request"));
+    }
     outcome.map(|mut response| {
         if let Ok(value) = HeaderValue::from_str(id.as_str()) {
             response.headers_mut().insert(REQUEST_ID, value);

@@ -92,21 +92,24 @@ fn checksum(body: &str) -> String {
 /// Turns tokens into the digests they are stored and looked up by.
 #[derive(Clone)]
 pub struct TokenDigester {
-    key: Option<Vec<u8>>,
+    /// The HMAC already keyed (its key blocks hashed once, not per token).
+    keyed: Option<Hmac<Sha256>>,
 }
 
 impl TokenDigester {
     /// HMAC-SHA256 keyed with `secret`, or plain SHA-256 without one.
     pub fn new(secret: Option<&str>) -> Self {
-        Self { key: secret.map(|secret| secret.as_bytes().to_vec()) }
+        #[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
+        let keyed =
+            secret.map(|secret| Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length"));
+        Self { keyed }
     }
 
     /// The 32-byte digest of a token.
     pub fn digest(&self, token: &TokenSecret) -> Vec<u8> {
-        match &self.key {
-            Some(key) => {
-                #[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
-                let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+        match &self.keyed {
+            Some(keyed) => {
+                let mut mac = keyed.clone();
                 mac.update(token.expose().as_bytes());
                 mac.finalize().into_bytes().to_vec()
             }
