@@ -92,8 +92,8 @@ async fn after_the_listener_reconnects_the_cache_is_flushed() {
     );
 }
 
-#[tokio::test]
-async fn with_token_cache_off_every_request_reads_the_database() {
+/// An instance with `TOKEN_CACHE=off` on a seeded database, its owner signed in.
+async fn cache_off_app() -> TestApp {
     let app = TestApp::spawn_with(crate::support::Options {
         env: vec![("TOKEN_CACHE", "off".to_owned())],
         database: None,
@@ -102,6 +102,12 @@ async fn with_token_cache_off_every_request_reads_the_database() {
     .await;
     seed(&mut app.conn());
     app.sign_in(people::OWNER, PASSWORD).await;
+    app
+}
+
+#[tokio::test]
+async fn with_token_cache_off_every_request_reads_the_database() {
+    let app = cache_off_app().await;
     let (_, token) = create_integration(&app, AGENCY, "CRM", &["users.readonly"]).await;
     let api = Api::new(&app);
     for _ in 0..3 {
@@ -165,14 +171,7 @@ async fn a_location_is_served_from_the_cache_until_a_change_anywhere_evicts_it()
 
 #[tokio::test]
 async fn concurrent_cold_lookups_each_get_their_own_answer() {
-    let app = TestApp::spawn_with(crate::support::Options {
-        env: vec![("TOKEN_CACHE", "off".to_owned())],
-        database: None,
-        database_url: None,
-    })
-    .await;
-    seed(&mut app.conn());
-    app.sign_in(people::OWNER, PASSWORD).await;
+    let app = cache_off_app().await;
     let mut live = Vec::new();
     for n in 0..5 {
         let name = format!("Batch {n}");
