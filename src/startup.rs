@@ -283,7 +283,9 @@ fn serve(app: App, key: Key, listener: TcpListener) -> anyhow::Result<Server> {
             .session_lifecycle(
                 BrowserSession::default()
                     .state_ttl(idle)
-                    .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                    // Loading a session extends its idle deadline in the same statement
+                    // (`db::sessions::load`): no second round trip at the end of the request.
+                    .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             )
             .build();
         HttpApp::new()

@@ -27,17 +27,35 @@ impl From<Stored> for SessionWrite {
 
 use super::{App, AppResult};
 
+/// How long a session lives unused.
+fn idle(app: &App) -> chrono::Duration {
+    chrono::Duration::from_std(app.config.session_idle).unwrap_or(chrono::Duration::MAX)
+}
+
 /// A session's absolute lifetime.
 fn absolute(app: &App) -> chrono::Duration {
     chrono::Duration::from_std(app.config.session_absolute).unwrap_or(chrono::Duration::MAX)
 }
 
-/// The state of a live session: not idle-expired, not past its absolute lifetime.
+/// The state of a live session (not idle-expired, not past its absolute lifetime), whose
+/// idle deadline it extends: being loaded is what a session's use is. The extension is
+/// written in the same trip to the database, and only when the deadline would move by
+/// more than [`db::sessions::TOUCH_GRANULARITY`]: most page views write nothing.
 #[tracing::instrument(skip_all)]
 pub async fn load(app: &App, key_digest: Vec<u8>) -> AppResult<Option<serde_json::Value>> {
     let now = app.clock.now();
     let created_after = now - absolute(app);
-    app.read(move |conn| Ok(db::sessions::load(conn, &key_digest, now, created_after)?)).await
+    let extend_to = now.checked_add_signed(idle(app)).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    app.read(move |conn| {
+        let Some((state, expires_at)) = db::sessions::load(conn, &key_digest, now, created_after)? else {
+            return Ok(None);
+        };
+        if expires_at < extend_to - db::sessions::TOUCH_GRANULARITY {
+            db::sessions::touch(conn, &key_digest, extend_to, now)?;
+        }
+        Ok(Some(state))
+    })
+    .await
 }
 
 /// Stores a new session.
@@ -75,11 +93,7 @@ pub async fn delete(app: &App, key_digest: Vec<u8>) -> AppResult<()> {
 /// their agency's policy sends them to set up two-factor before anything else.
 #[tracing::instrument(skip_all)]
 pub async fn signed_in(app: &App, user: UserId) -> AppResult<Option<(Member, bool)>> {
-    app.read(move |conn| {
-        let Some(member) = db::users::active_member(conn, user)? else { return Ok(None) };
-        Ok(Some((member, db::users::must_set_up_two_factor(conn, user)?)))
-    })
-    .await
+    app.read(move |conn| Ok(db::users::signed_in(conn, user)?)).await
 }
 
 /// Removes sessions and sign-in failures that can no longer matter; how many.

@@ -37,19 +37,19 @@ pub fn insert(
         .map(drop)
 }
 
-/// The state of a live session: not idle-expired, and created after `created_after`
-/// (the absolute lifetime).
+/// The state of a live session (not idle-expired, and created after `created_after`, the
+/// absolute lifetime) and its idle deadline.
 pub fn load(
     conn: &mut PgConnection,
     key_digest: &[u8],
     now: DateTime<Utc>,
     created_after: DateTime<Utc>,
-) -> QueryResult<Option<serde_json::Value>> {
+) -> QueryResult<Option<(serde_json::Value, DateTime<Utc>)>> {
     sessions::table
         .find(key_digest)
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::created_at.gt(created_after))
-        .select(sessions::state)
+        .select((sessions::state, sessions::expires_at))
         .first(conn)
         .optional()
 }

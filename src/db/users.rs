@@ -187,18 +187,28 @@ pub fn two_factor_required(conn: &mut PgConnection, id: UserId) -> QueryResult<b
         .first(conn)
 }
 
-/// Whether the person must set up two-factor before anything else: their agency requires
-/// it and they have not turned it on.
-pub fn must_set_up_two_factor(conn: &mut PgConnection, id: UserId) -> QueryResult<bool> {
+/// The active person a session names, with their memberships, and whether they must set
+/// up two-factor before anything else (their agency requires it and they have not turned
+/// it on): what every page view reads. `None` if they are gone or deactivated. Two
+/// statements, each prepared once per connection (a membership array folded into the
+/// first would make it raw SQL, planned again on every call).
+pub fn signed_in(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<(Member, bool)>> {
     use super::schema::{agencies, two_factor};
-    // One round trip: it is asked on every page view.
     let enabled =
         two_factor::table.filter(two_factor::user_id.eq(id)).filter(two_factor::enabled_at.is_not_null());
-    users::table
+    let found = users::table
         .inner_join(agencies::table)
         .filter(users::id.eq(id))
-        .select(agencies::require_two_factor.and(diesel::dsl::not(diesel::dsl::exists(enabled))))
-        .first(conn)
+        .filter(users::active.eq(true))
+        .select((
+            UserRow::as_select(),
+            agencies::require_two_factor.and(diesel::dsl::not(diesel::dsl::exists(enabled))),
+        ))
+        .first::<(UserRow, bool)>(conn)
+        .optional()?;
+    let Some((row, must_set_up)) = found else { return Ok(None) };
+    let member = with_memberships(conn, vec![User::from(row)])?.remove(0);
+    Ok(Some((member, must_set_up)))
 }
 
 /// Replaces the user's password hash.

@@ -18,7 +18,7 @@ use super::session::{Flash, SessionExtras as _};
 use crate::app::{self, App, AppError, Requester, settings::Place};
 use crate::domain::access::{Action, Actor, Context};
 use crate::domain::ids::SubAccountId;
-use crate::domain::people::User;
+use crate::domain::people::{Member, User};
 use crate::domain::tenancy::{Agency, SubAccount};
 
 /// The signed-in, active user.
@@ -61,30 +61,35 @@ impl SignedIn {
     /// Who the session names, read fresh; with `enforce_policy`, someone whose agency
     /// requires two-factor and who has none is sent to set it up first.
     async fn load(req: &HttpRequest, enforce_policy: bool) -> WebResult<Self> {
-        {
-            let app = app_of(req)?;
-            let session = req.get_session();
-            let user_id = session.user_id().ok_or(WebError::SignInRequired)?;
-            match app::sessions::signed_in(&app, user_id).await? {
-                Some((member, must_set_up)) => {
-                    if enforce_policy && must_set_up {
-                        return Err(WebError::TwoFactorRequired);
-                    }
-                    let actor = member.actor();
-                    let ip = client::ip(req);
-                    let span = tracing::Span::current();
-                    span.record("user", tracing::field::display(member.user.id));
-                    span.record("client", tracing::field::display(&ip));
-                    let requester = Requester::user(actor.clone(), member.user.email.clone(), ip);
-                    Ok(Self { user: member.user, actor, session, requester })
-                }
-                None => {
-                    // Removed or deactivated meanwhile: end this session too.
-                    session.purge();
-                    Err(WebError::SignInRequired)
-                }
-            }
+        let app = app_of(req)?;
+        let session = req.get_session();
+        let user_id = session.user_id().ok_or(WebError::SignInRequired)?;
+        let found = app::sessions::signed_in(&app, user_id).await?;
+        Self::from_found(req, session, found, enforce_policy)
+    }
+
+    /// The signed-in person from what was read of them (`None`: gone or deactivated).
+    fn from_found(
+        req: &HttpRequest,
+        session: Session,
+        found: Option<(Member, bool)>,
+        enforce_policy: bool,
+    ) -> WebResult<Self> {
+        let Some((member, must_set_up)) = found else {
+            // Removed or deactivated meanwhile: end this session too.
+            session.purge();
+            return Err(WebError::SignInRequired);
+        };
+        if enforce_policy && must_set_up {
+            return Err(WebError::TwoFactorRequired);
         }
+        let actor = member.actor();
+        let ip = client::ip(req);
+        let span = tracing::Span::current();
+        span.record("user", tracing::field::display(member.user.id));
+        span.record("client", tracing::field::display(&ip));
+        let requester = Requester::user(actor.clone(), member.user.email.clone(), ip);
+        Ok(Self { user: member.user, actor, session, requester })
     }
 }
 
@@ -198,17 +203,27 @@ impl FromRequest for SettingsPage {
     type Error = WebError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let signed_in = SignedIn::from_request(&req, payload);
         Box::pin(async move {
-            let me = signed_in.await?;
+            // As `SignedIn` reads the person, with what the shell shows read in the same
+            // trip to the database.
             let app = app_of(&req)?;
+            let session = req.get_session();
+            let user_id = session.user_id().ok_or(WebError::SignInRequired)?;
+            let found = app::settings::signed_in_with_surroundings(&app, user_id).await?;
+            let (found, surroundings) = found
+                .map(|(member, must_set_up, surroundings)| ((member, must_set_up), surroundings))
+                .unzip();
+            let me = SignedIn::from_found(&req, session, found, true)?;
             let wanted: Option<SubAccountId> = match req.match_info().get("sub_account_id") {
                 Some(text) => Some(text.parse().map_err(|_| AppError::NotFound)?),
                 None => None,
             };
-            Self::load(me, &app, wanted).await
+            // Read with the person, so present once they are.
+            let surroundings = surroundings.ok_or(WebError::SignInRequired)?;
+            let place = surroundings.place(&me.actor, wanted)?;
+            Self::at(me, place)
         })
     }
 }
@@ -218,6 +233,11 @@ impl SettingsPage {
     /// user: 404 unless it is within their reach.
     pub async fn load(me: SignedIn, app: &App, wanted: Option<SubAccountId>) -> WebResult<Self> {
         let place = app::settings::place(app, &me.actor, wanted).await?;
+        Self::at(me, place)
+    }
+
+    /// The page of `me` at `place`.
+    fn at(me: SignedIn, place: Place) -> WebResult<Self> {
         let csrf = me.session.csrf_token()?;
         let private_integrations_enabled = place.private_integrations_enabled();
         let Place { agency, sub_accounts, context, unread } = place;

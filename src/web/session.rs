@@ -66,6 +66,7 @@ fn new_key() -> SessionKey {
 }
 
 impl SessionStore for PgSessionStore {
+    /// The session's state, extending its idle deadline (`app::sessions::load`).
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let state = app::sessions::load(&self.app, digest(key))
             .await
@@ -108,6 +109,8 @@ impl SessionStore for PgSessionStore {
         Ok(key)
     }
 
+    /// Not called by the middleware as configured (`TtlExtensionPolicy::OnStateChanges`):
+    /// [`Self::load`] extends the idle deadline already. Kept correct for any other policy.
     async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> Result<(), anyhow::Error> {
         Ok(app::sessions::touch(&self.app, digest(key), self.expiry(ttl)).await?)
     }
