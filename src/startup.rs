@@ -283,8 +283,8 @@ fn serve(app: App, key: Key, listener: TcpListener) -> anyhow::Result<Server> {
             .session_lifecycle(
                 BrowserSession::default()
                     .state_ttl(idle)
-                    // Loading a session extends its idle deadline in the same statement
-                    // (`db::sessions::load`): no second round trip at the end of the request.
+                    // Loading a session extends its idle deadline in the same trip to the
+                    // database (`app::sessions::load`): no second one at the end of the request.
                     .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             )
             .build();
