@@ -48,9 +48,9 @@ pub async fn log_requests(
     let id = RequestId::next();
     let method = req.method().clone();
     // Finding the pattern walks the routes again (a regular expression per `{segment}`):
-    // only when the line is written.
-    let route = tracing::enabled!(tracing::Level::INFO)
-        .then(|| req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned()));
+    // only when the line is written. The API's member paths are not in that walk: they
+    // name their pattern on the request (`RoutePattern`), read once answered.
+    let route = tracing::enabled!(tracing::Level::INFO).then(|| req.match_pattern());
     let app = req.app_data::<actix_web::web::Data<crate::app::App>>().cloned();
     // The API fills in `integration` and `client` once it knows them (see `api::auth`),
     // the dashboard `user` and `client` (see `web::current`).
@@ -73,6 +73,11 @@ pub async fn log_requests(
         app.metrics.response(status);
     }
     if let Some(route) = route {
+        let named = || {
+            let request = outcome.as_ref().ok()?.request();
+            request.app_data::<RoutePattern>().map(|pattern| pattern.0.to_string())
+        };
+        let route = route.or_else(named).unwrap_or_else(|| "(unmatched)".to_owned());
         span.in_scope(|| tracing::info!(%method, route, status, micros, "request"));
     }
     outcome.map(|mut response| {
@@ -82,6 +87,11 @@ pub async fn log_requests(
         response
     })
 }
+
+/// The route pattern a request's log line names, set as data on the requests of a route
+/// the router does not match itself (the API's member paths, `api::members`).
+#[derive(Debug)]
+pub struct RoutePattern(pub Box<str>);
 
 /// A request's id: 16 hex digits, unique within the process and unrelated from one request
 /// to the next. It is not a secret, so it needs no system call per request: SplitMix64's

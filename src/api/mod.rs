@@ -12,6 +12,7 @@ pub mod companies;
 pub mod contacts;
 pub mod introspect;
 pub mod locations;
+mod members;
 pub mod openapi;
 pub mod tokens;
 pub mod users;
@@ -56,17 +57,18 @@ fn resource(prefix: &'static str, path: &'static str, methods: Methods) -> actix
 }
 
 /// A group of resources under a fixed prefix (`/locations`, …), each `(path, methods)`.
-/// The router compares a fixed prefix as text, and tries a pattern with a `{segment}` (a
-/// regular expression each) only within its own group, so a request is matched against a
-/// handful of patterns, not against every pattern of the API. `name` is the prefix with
-/// the API's own (`/v2/locations`), as usage names routes.
+/// The router compares a fixed path as text; the member paths (`/{locationId}`,
+/// `/{contactId}/tags`), which it would match by a regular expression each, are matched
+/// by hand after them (`members`). `name` is the prefix with the API's own
+/// (`/v2/locations`), as usage names routes.
 fn group(
     prefix: &'static str,
     name: &'static str,
     resources: Vec<(&'static str, Methods)>,
 ) -> actix_web::Scope {
-    resources.into_iter().fold(
-        web::scope(prefix).default_service(web::to(|| async { ApiError::NOT_FOUND.error_response() })),
+    let (members, fixed): (Vec<_>, Vec<_>) = resources.into_iter().partition(|(path, _)| path.contains('{'));
+    fixed.into_iter().fold(
+        web::scope(prefix).default_service(members::Members::new(name, members)),
         |scope, (path, methods)| scope.service(resource(name, path, methods)),
     )
 }

@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("app", &["domain", "db", "config", "clock", "metrics"]),
     ("web", &["app", "domain", "config", "assets"]),
     ("routes", &["web", "app", "domain", "config", "assets"]),
-    ("api", &["web", "app", "domain", "config"]),
+    ("api", &["web", "app", "domain", "config", "telemetry"]),
     ("telemetry", &["app"]),
     ("cli", &["app", "config", "db", "domain", "startup", "telemetry", "clock"]),
     ("startup", &["api", "app", "assets", "clock", "config", "db", "domain", "routes", "telemetry", "web"]),

@@ -466,3 +466,47 @@ async fn operators_create_an_integration_and_its_token_works_once_printed() {
     };
     assert_eq!(logged, ["operator (command line)"]);
 }
+
+#[test]
+fn api_member_paths_log_their_route_pattern_never_the_id() {
+    let db = TestDatabase::missing();
+    let (mut child, port, _) = serve(&db, &[("RUST_LOG", "warn,private_integrations::telemetry=info")]);
+    let unknown = crate::support::new_token();
+    let location = uuid::Uuid::new_v4().to_string();
+    let contact = uuid::Uuid::new_v4().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let statuses = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for (method, path) in [
+            (reqwest::Method::GET, format!("/v2/locations/{location}")),
+            (reqwest::Method::POST, format!("/v2/contacts/{contact}/tags")),
+            (reqwest::Method::GET, format!("/v2/locations/{location}/extra")),
+        ] {
+            let answer = client
+                .request(method, format!("http://127.0.0.1:{port}{path}"))
+                .bearer_auth(unknown.expose())
+                .send()
+                .await
+                .expect("call");
+            statuses.push(answer.status().as_u16());
+        }
+        statuses
+    });
+    assert_eq!(statuses, [401, 401, 404]);
+    child.kill().expect("stop");
+    let output = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let requests: Vec<&str> = logs.lines().filter(|line| line.contains("status=")).collect();
+    assert_eq!(requests.len(), 3, "one line per request:\n{logs}");
+    assert!(
+        requests[0].contains("/v2/locations/{locationId}") && requests[0].contains("status=401"),
+        "{logs}"
+    );
+    assert!(
+        requests[1].contains("/v2/contacts/{contactId}/tags") && requests[1].contains("status=401"),
+        "{logs}"
+    );
+    assert!(requests[2].contains("(unmatched)") && requests[2].contains("status=404"), "{logs}");
+    assert!(!logs.contains(&location) && !logs.contains(&contact), "never the ids:\n{logs}");
+}

@@ -145,3 +145,46 @@ async fn metrics_count_responses_verifications_cache_hits_and_refusals() {
     }
     assert!(text.contains("pi_http_responses_total{class=\"2xx\"}"));
 }
+
+/// Member paths (`/{locationId}`, `/{contactId}/tags`) are matched by hand, not by the
+/// router: they must answer exactly as the router's patterns did.
+#[tokio::test]
+async fn member_paths_answer_as_the_routers_patterns_did() {
+    let (app, world, agency_token, _, _) = world_with_tokens().await;
+    let api = Api::new(&app);
+    let (status, body) = api.get(&format!("/v2/locations/{}", world.sub_a), Some(&agency_token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["location"]["id"], world.sub_a.to_string());
+    let (status, body) = api.get(&format!("/v2/companies/{}", world.agency), Some(&agency_token)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api.get("/v2/locations/search", Some(&agency_token)).await;
+    assert_eq!(status, 200, "a fixed path is not taken for an id: {body}");
+
+    let not_found = serde_json::json!({ "statusCode": 404, "message": "Not found" });
+    for path in [
+        format!("/v2/locations/{}/", world.sub_a),
+        format!("/v2/locations/{}/extra", world.sub_a),
+        format!("/v2/locations/{}/tags", world.sub_a),
+        "/v2/locations//".to_owned(),
+        "/v2/locations//tags".to_owned(),
+        format!("/v2/contacts/{}/tags/more", uuid::Uuid::new_v4()),
+    ] {
+        assert_eq!(api.get(&path, Some(&agency_token)).await, (404, not_found.clone()), "{path}");
+    }
+
+    for (method, path, allow) in [
+        (reqwest::Method::PATCH, format!("/v2/locations/{}", world.sub_a), "GET, PUT, DELETE"),
+        (reqwest::Method::GET, format!("/v2/contacts/{}/tags", uuid::Uuid::new_v4()), "POST, DELETE"),
+        (reqwest::Method::POST, format!("/v2/users/{}", uuid::Uuid::new_v4()), "GET, PUT, DELETE"),
+    ] {
+        let answer = reqwest::Client::new()
+            .request(method.clone(), format!("{}{path}", app.address))
+            .bearer_auth(&agency_token)
+            .send()
+            .await
+            .expect("call");
+        assert_eq!(answer.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(header(answer.headers(), "allow"), allow, "{method} {path}");
+        assert_eq!(header(answer.headers(), "cache-control"), "no-store", "{method} {path}");
+    }
+}
