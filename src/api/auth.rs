@@ -155,9 +155,27 @@ impl Caller {
 pub fn rate_limit_headers<B>(response: &mut ServiceResponse<B>) {
     let standing = response.request().extensions().get::<Standing>().copied();
     if let Some(standing) = standing {
-        for (name, value) in standing.headers() {
-            // Formatted straight into the header value, without a string per number.
-            response.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from(value));
-        }
+        RENDERED.with_borrow_mut(|rendered| {
+            for ((name, number), last) in standing.headers().into_iter().zip(rendered.iter_mut()) {
+                let value = match last {
+                    Some((same, value)) if *same == number => value.clone(),
+                    _ => {
+                        // Formatted straight into the header value, without a string.
+                        let value = HeaderValue::from(number);
+                        *last = Some((number, value.clone()));
+                        value
+                    }
+                };
+                response.headers_mut().insert(HeaderName::from_static(name), value);
+            }
+        });
     }
+}
+
+thread_local! {
+    /// The value last written for each `X-RateLimit-*` header on this thread, in
+    /// [`Standing::headers`]' order: three of the five are the configured limits, the
+    /// same on every answer, so they are formatted once and then shared.
+    static RENDERED: std::cell::RefCell<[Option<(u64, HeaderValue)>; 5]> =
+        const { std::cell::RefCell::new([const { None }; 5]) };
 }

@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::FastHash;
+
 pub use crate::config::RateLimits as Limits;
 
 /// Where a request stands against the limits; becomes the `X-RateLimit-*` headers (and
@@ -62,9 +64,9 @@ pub struct RateLimiter {
 #[derive(Default)]
 struct Local {
     /// Accepted requests per integration within the last interval, µs, oldest first.
-    windows: HashMap<Uuid, VecDeque<i64>>,
+    windows: HashMap<Uuid, VecDeque<i64>, FastHash>,
     /// Requests per (owner, UTC day).
-    days: HashMap<(Uuid, i64), u64>,
+    days: HashMap<(Uuid, i64), u64, FastHash>,
 }
 
 /// The Redis side of [`RateLimiter::hit`]: the sliding window and the day's count,

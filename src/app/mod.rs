@@ -40,6 +40,11 @@ use diesel::{Connection as _, PgConnection};
 
 pub use error::{AppError, AppResult};
 
+/// The hasher of the maps every API call touches (the token caches, failed verifications,
+/// rate limits, usage): foldhash, hashbrown's own default, seeded at random per map. std's
+/// SipHash cost a warm call about 2,000 instructions (docs/benchmarks.md, fifth round).
+pub type FastHash = foldhash::fast::RandomState;
+
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Database;

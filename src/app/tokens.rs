@@ -31,7 +31,7 @@ use crate::domain::token::{TokenFormatError, TokenSecret};
 use super::limits::Standing;
 use super::lookups::Lookups;
 use super::random::OsRandom;
-use super::{App, AppError};
+use super::{App, AppError, FastHash};
 
 /// A new token in clear (for its one reveal) and what is stored of it.
 pub fn issue(app: &App) -> (TokenSecret, IssuedToken) {
@@ -192,7 +192,7 @@ const FAILURE_WINDOW_SECONDS: i64 = 60;
 /// Counts failed verifications per client address in fixed one-minute windows.
 #[derive(Default)]
 pub struct Failures {
-    windows: Mutex<HashMap<String, (i64, u32)>>,
+    windows: Mutex<HashMap<String, (i64, u32), FastHash>>,
 }
 
 impl Failures {
@@ -263,10 +263,10 @@ pub struct TokenCache {
 pub struct Inner {
     /// Off only to measure cold verification (`TOKEN_CACHE=off`).
     enabled: bool,
-    entries: Cache<Vec<u8>, Entry>,
-    unknown: Cache<Vec<u8>, ()>,
+    entries: Cache<Vec<u8>, Entry, FastHash>,
+    unknown: Cache<Vec<u8>, (), FastHash>,
     /// Sub-accounts as the API reads them by id (`GET /v2/locations/{id}`).
-    locations: Cache<SubAccountId, Arc<SubAccount>>,
+    locations: Cache<SubAccountId, Arc<SubAccount>, FastHash>,
     failures: Failures,
     /// Where a miss waits for the database.
     lookups: Lookups,
@@ -287,9 +287,16 @@ impl TokenCache {
     /// the database.
     pub fn new(enabled: bool) -> Self {
         let entries =
-            Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).support_invalidation_closures().build();
-        let unknown = Cache::builder().max_capacity(UNKNOWN_CAPACITY).time_to_live(TTL).build();
-        let locations = Cache::builder().max_capacity(LOCATION_CAPACITY).time_to_live(TTL).build();
+            Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).support_invalidation_closures();
+        let entries = entries.build_with_hasher(FastHash::default());
+        let unknown = Cache::builder()
+            .max_capacity(UNKNOWN_CAPACITY)
+            .time_to_live(TTL)
+            .build_with_hasher(FastHash::default());
+        let locations = Cache::builder()
+            .max_capacity(LOCATION_CAPACITY)
+            .time_to_live(TTL)
+            .build_with_hasher(FastHash::default());
         let (applied, _) = tokio::sync::watch::channel(0);
         Self {
             inner: Arc::new(Inner {

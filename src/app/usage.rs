@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{App, AppResult, Requester};
+use super::{App, AppResult, FastHash, Requester};
 use crate::db;
 use crate::db::usage::Seen;
 use crate::domain::access::Context;
@@ -26,18 +26,18 @@ const MAX_PENDING_ADDRESSES: usize = 50_000;
 #[derive(Default)]
 struct Pending {
     /// Newest use per token that authenticated: when, and from where.
-    last_use: HashMap<TokenId, (DateTime<Utc>, String)>,
+    last_use: HashMap<TokenId, (DateTime<Utc>, String), FastHash>,
     /// Calls, counted.
-    calls: HashMap<Call, u64>,
+    calls: HashMap<Call, u64, FastHash>,
     /// Per token: its integration, and its calls per client address.
-    addresses: HashMap<TokenId, (IntegrationId, HashMap<String, Sighting>)>,
+    addresses: HashMap<TokenId, (IntegrationId, HashMap<String, Sighting, FastHash>), FastHash>,
     /// How many (token, address) pairs `addresses` holds.
     address_count: usize,
 }
 
 impl Pending {
     fn seen(&mut self, token: TokenId, integration: IntegrationId, at: DateTime<Utc>, ip: &str) {
-        let (_, by_ip) = self.addresses.entry(token).or_insert_with(|| (integration, HashMap::new()));
+        let (_, by_ip) = self.addresses.entry(token).or_insert_with(|| (integration, HashMap::default()));
         let call = Sighting { first: at, last: at, requests: 1 };
         if let Some(seen) = by_ip.get_mut(ip) {
             seen.add(call);
@@ -194,7 +194,7 @@ impl UsageRecorder {
         }
         for seen in batch.addresses {
             let (_, by_ip) =
-                pending.addresses.entry(seen.token).or_insert_with(|| (seen.integration, HashMap::new()));
+                pending.addresses.entry(seen.token).or_insert_with(|| (seen.integration, HashMap::default()));
             let sighting = Sighting { first: seen.first, last: seen.last, requests: seen.requests };
             match by_ip.get_mut(&seen.ip) {
                 Some(known) => known.add(sighting),
