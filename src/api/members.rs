@@ -1,13 +1,14 @@
 //! A group's member paths (`/{locationId}`, `/{contactId}/tags`), matched as text.
 //!
 //! The router matches a pattern with a `{segment}` by a regular expression: regex-lite's
-//! PikeVM took about 4 µs for `/{locationId}`, a tenth of the server's time for
-//! `GET /v2/locations/{id}` with a cached token (docs/benchmarks.md, fourth round). A member
-//! path is one segment and a fixed rest, so the group hands what its fixed paths did not
-//! take to [`Members`], its default service, which finds the segment and the rest by hand
-//! and answers as the router would: the segment as the parameter `web::Path` extracts
-//! (decoded by it, as a matched segment is), the route's data (`auth::Route`, the request
-//! log's pattern), a 405 with `Allow` for another method, a 404 for any other path.
+//! PikeVM cost about 35,000 instructions for `/{locationId}`, a third of what
+//! `GET /v2/locations/{id}` costs with a cached token (`benches/instructions`;
+//! docs/benchmarks.md, fifth round). A member path is one segment and a fixed rest, so the
+//! group hands what its fixed paths did not take to [`Members`], its default service, which
+//! finds the segment and the rest by hand and answers as the router would: the segment as
+//! the parameter `web::Path` extracts (decoded by it, as a matched segment is), the route's
+//! data (`auth::Route`, the request log's pattern), a 405 with `Allow` for another method, a
+//! 404 for any other path.
 
 use std::future::{Future, ready};
 use std::pin::Pin;
