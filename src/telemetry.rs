@@ -8,8 +8,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use std::fmt;
+
 use tracing::Instrument as _;
+use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::{RecordFields, VisitOutput as _};
+use tracing_subscriber::fmt::FormatFields;
+use tracing_subscriber::fmt::format::{DefaultFields, DefaultVisitor, Writer};
 
 /// Whether `LOG_FORMAT=json` asks for one JSON object per line on stderr (then nothing
 /// else may be written there).
@@ -29,8 +35,83 @@ pub fn init() {
     let _ = if json_logs() {
         builder.json().with_current_span(true).with_span_list(false).try_init()
     } else {
-        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+        builder
+            .fmt_fields(PlainFields)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
     };
+}
+
+/// Fields as `tracing_subscriber`'s `DefaultFields` writes them (`name=value`, the message
+/// bare), with the plain ones written straight into the line when it has no colours. The
+/// subscriber formats a span's fields when they are recorded, not when a line is written:
+/// every API call records its `client` and `integration`, and `DefaultFields` wraps each
+/// name and `=` in a terminal style even without colours, which made those records cost
+/// more than verifying the token. The message, raw identifiers (`r#`), errors and `log.`
+/// metadata are still `DefaultFields`' (it escapes terminal controls in messages); a
+/// terminal's coloured lines are all its own.
+struct PlainFields;
+
+impl<'writer> FormatFields<'writer> for PlainFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+        if writer.has_ansi_escapes() {
+            return DefaultFields::new().format_fields(writer, fields);
+        }
+        let mut visitor = PlainVisitor { writer, is_empty: true, result: Ok(()) };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct PlainVisitor<'writer> {
+    writer: Writer<'writer>,
+    is_empty: bool,
+    result: fmt::Result,
+}
+
+impl PlainVisitor<'_> {
+    /// Leaves the field to `DefaultFields`' visitor, on the same line.
+    fn by_default(&mut self, record: impl FnOnce(&mut DefaultVisitor<'_>)) {
+        let mut visitor = DefaultVisitor::new(self.writer.by_ref(), self.is_empty);
+        record(&mut visitor);
+        // It writes nothing for `log.` fields, and a separator before anything else.
+        self.result = self.result.and(visitor.finish());
+    }
+}
+
+impl Visit for PlainVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.by_default(|visitor| visitor.record_str(field, value));
+            self.is_empty = false;
+        } else {
+            self.record_debug(field, &value);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.by_default(|visitor| visitor.record_error(field, value));
+        self.is_empty = false;
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let name = field.name();
+        if name == "message" || name.starts_with("r#") || name.starts_with("log.") {
+            self.by_default(|visitor| visitor.record_debug(field, value));
+            self.is_empty &= name.starts_with("log.");
+            return;
+        }
+        if self.result.is_err() {
+            return;
+        }
+        let separator = if std::mem::replace(&mut self.is_empty, false) { "" } else { " " };
+        self.result = self
+            .writer
+            .write_str(separator)
+            .and_then(|()| self.writer.write_str(name))
+            .and_then(|()| self.writer.write_char('='))
+            .and_then(|()| write!(self.writer, "{value:?}"));
+    }
 }
 
 /// The response header that names a request's id, for matching a report with the logs.
@@ -127,8 +208,88 @@ impl RequestId {
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
+    use std::sync::{Arc, Mutex, PoisonError};
 
-    use super::RequestId;
+    use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::fmt::format::DefaultFields;
+
+    use super::{PlainFields, RequestId};
+
+    /// Lines written into memory.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Lines {
+        type Writer = Self;
+
+        fn make_writer(&'a self) -> Self {
+            self.clone()
+        }
+    }
+
+    /// What a request's life logs, with every kind of field, written with `fields`.
+    fn logged<F>(fields: F) -> String
+    where
+        F: for<'writer> tracing_subscriber::fmt::FormatFields<'writer> + Send + Sync + 'static,
+    {
+        let lines = Lines::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(lines.clone())
+            .with_ansi(false)
+            .without_time()
+            .fmt_fields(fields)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::error_span!(
+                "request",
+                id = "0123abcd",
+                integration = tracing::field::Empty,
+                client = tracing::field::Empty
+            );
+            span.record("client", tracing::field::display("203.0.113.9"));
+            span.record("integration", tracing::field::display(uuid::Uuid::from_u128(7)));
+            span.in_scope(|| {
+                let error = std::io::Error::other("disk \u{1b}[31mfull");
+                tracing::warn!(
+                    r#type = "odd",
+                    count = 3_u64,
+                    ok = true,
+                    ratio = 0.5,
+                    quoted = "a \"b\"",
+                    "refused: {}",
+                    "why \u{1b}[2J"
+                );
+                tracing::error!(error = &error as &dyn std::error::Error, ?error, "failed");
+                tracing::info!(route = "/v2/locations/{locationId}", status = 200_u16, "request");
+            });
+        });
+        String::from_utf8(lines.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("utf-8")
+    }
+
+    #[test]
+    fn plain_fields_write_what_the_default_fields_write() {
+        let plain = logged(PlainFields);
+        assert_eq!(plain, logged(DefaultFields::new()));
+        assert!(
+            plain.contains(
+                "request{id=\"0123abcd\" client=203.0.113.9 integration=00000000-0000-0000-0000-000000000007}"
+            ),
+            "{plain}"
+        );
+        assert!(plain.contains("type=\"odd\" count=3"), "{plain}");
+        assert!(plain.contains("route=\"/v2/locations/{locationId}\" status=200"), "{plain}");
+    }
 
     #[test]
     fn request_ids_are_hex_and_do_not_repeat() {
