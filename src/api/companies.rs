@@ -25,6 +25,7 @@ pub struct Company {
     /// How many locations (sub-accounts) it has.
     pub location_count: usize,
     /// When it was created.
+    #[serde(serialize_with = "super::wire::time")]
     pub date_added: DateTime<Utc>,
 }
 

@@ -57,6 +57,7 @@ pub struct ApiContact {
     source: Option<String>,
     gender: Option<String>,
     /// Midnight UTC of the date, as HighLevel writes it.
+    #[serde(serialize_with = "wire::optional_time")]
     date_of_birth: Option<DateTime<Utc>>,
     /// `lead` or `customer`.
     #[serde(rename = "type")]
@@ -66,7 +67,9 @@ pub struct ApiContact {
     tags: Vec<String>,
     assigned_to: Option<Uuid>,
     custom_fields: Vec<CustomFieldValue>,
+    #[serde(serialize_with = "wire::time")]
     date_added: DateTime<Utc>,
+    #[serde(serialize_with = "wire::time")]
     date_updated: DateTime<Utc>,
 }
 

@@ -43,6 +43,7 @@ pub struct Location {
     website: Option<String>,
     timezone: Option<String>,
     settings: LocationSettings,
+    #[serde(serialize_with = "super::wire::time")]
     date_added: DateTime<Utc>,
 }
 

@@ -38,8 +38,10 @@ pub struct TokenInfo<'a> {
     /// The scopes it holds.
     pub scopes: &'a [String],
     /// When the calling token was issued.
+    #[serde(serialize_with = "super::wire::time")]
     pub issued_at: DateTime<Utc>,
     /// When the calling token stops working (the old token of a rotation), else null.
+    #[serde(serialize_with = "super::wire::optional_time")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 

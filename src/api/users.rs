@@ -67,6 +67,7 @@ pub struct ApiUser {
     roles: UserRoles,
     /// Always false: deleted people are gone.
     deleted: bool,
+    #[serde(serialize_with = "super::wire::time")]
     date_added: DateTime<Utc>,
 }
 

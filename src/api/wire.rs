@@ -3,6 +3,7 @@
 //! the OpenAPI schemas of constrained strings, built from the domain's own limits so that
 //! the document and the checks cannot disagree.
 
+use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
@@ -128,6 +129,64 @@ pub fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
 /// An id in a path or a body: one that does not parse names nothing (404).
 pub fn id<T: std::str::FromStr>(text: &str) -> Result<T, ApiError> {
     text.parse().map_err(|_| ApiError::NOT_FOUND)
+}
+
+/// A time as chrono's `Serialize` writes it (RFC 3339 in UTC with `Z`, the fraction in 0, 3,
+/// 6 or 9 digits as it needs), for `#[serde(serialize_with = "wire::time")]`. Written digit
+/// by digit into one string: chrono's goes through `fmt`, and serde_json escapes each piece
+/// `fmt` hands it (about 2,500 instructions a time, against 250). Years outside 0–9999
+/// and leap seconds are left to chrono.
+pub fn time<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut buffer = [0; 30];
+    match rfc3339(at, &mut buffer) {
+        Some(text) => serializer.serialize_str(text),
+        None => at.serialize(serializer),
+    }
+}
+
+/// [`time`], or `null`.
+pub fn optional_time<S: serde::Serializer>(
+    at: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => time(at, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// `at` written into `buffer`, unless its year or second is one chrono writes otherwise.
+fn rfc3339<'a>(at: &DateTime<Utc>, buffer: &'a mut [u8; 30]) -> Option<&'a str> {
+    let year = u32::try_from(at.year()).ok().filter(|year| *year <= 9999)?;
+    let nanos = at.nanosecond();
+    let (fraction, digits) = match nanos {
+        1_000_000_000.. => return None,
+        0 => (0, 0),
+        _ if nanos.is_multiple_of(1_000_000) => (nanos / 1_000_000, 3),
+        _ if nanos.is_multiple_of(1_000) => (nanos / 1_000, 6),
+        _ => (nanos, 9),
+    };
+    let mut end = 0;
+    let mut put = |number: u32, width: usize, then: Option<u8>| {
+        let mut rest = number;
+        for slot in buffer[end..end + width].iter_mut().rev() {
+            *slot = b"0123456789"[(rest % 10) as usize];
+            rest /= 10;
+        }
+        end += width;
+        if let Some(separator) = then {
+            buffer[end] = separator;
+            end += 1;
+        }
+    };
+    put(year, 4, Some(b'-'));
+    put(at.month(), 2, Some(b'-'));
+    put(at.day(), 2, Some(b'T'));
+    put(at.hour(), 2, Some(b':'));
+    put(at.minute(), 2, Some(b':'));
+    put(at.second(), 2, (digits > 0).then_some(b'.'));
+    put(fraction, digits, Some(b'Z'));
+    std::str::from_utf8(&buffer[..end]).ok()
 }
 
 /// `{"succeded": true, "succeeded": true}`: HighLevel's spelling, and the right one.
@@ -359,6 +418,49 @@ mod tests {
     struct Body {
         #[serde(default)]
         city: Patch<String>,
+    }
+
+    #[derive(Serialize)]
+    struct Times {
+        #[serde(serialize_with = "time")]
+        at: DateTime<Utc>,
+        #[serde(serialize_with = "optional_time")]
+        until: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_writes_them() {
+        use chrono::TimeZone as _;
+        let second = |year, month, day, hour, minute, second| {
+            Utc.with_ymd_and_hms(year, month, day, hour, minute, second).single().expect("a time")
+        };
+        let mut times = vec![
+            second(2026, 12, 1, 6, 0, 0),
+            second(1970, 1, 1, 0, 0, 0),
+            second(0, 1, 1, 0, 0, 0),
+            second(9999, 12, 31, 23, 59, 59),
+            second(10_000, 1, 1, 0, 0, 0),
+            second(-1, 6, 15, 12, 30, 5),
+        ];
+        // A leap second, which chrono writes as :60.
+        if let Some(leap) = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|date| date.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+        {
+            times.push(leap.and_utc());
+        }
+        let base = second(2024, 2, 29, 13, 7, 9);
+        for nanos in
+            [1, 9, 10, 999, 1_000, 120_000, 123_456_000, 1_000_000, 7_000_000, 999_000_000, 999_999_999]
+        {
+            times.push(base + chrono::Duration::nanoseconds(nanos));
+        }
+        for at in times {
+            let ours = serde_json::to_string(&Times { at, until: Some(at) }).expect("json");
+            let chronos = serde_json::json!({ "at": at, "until": at }).to_string();
+            assert_eq!(ours, chronos);
+        }
+        let none = serde_json::to_string(&Times { at: base, until: None }).expect("json");
+        assert_eq!(none, r#"{"at":"2024-02-29T13:07:09Z","until":null}"#);
     }
 
     #[test]
