@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::Caller;
+use super::wire::JsonBody as _;
 use super::wire::id;
 use super::{ApiResult, ErrorBody};
 use crate::app::{self, App};
@@ -54,7 +55,7 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
     let company_id: AgencyId = id(&path)?;
     let agency = app::locations::company(&app, &caller.requester, company_id).await?;
     let location_count = app::locations::visible(&app, &caller.requester).await?.len();
-    Ok(HttpResponse::Ok().json(CompanyResponse {
+    Ok(HttpResponse::Ok().json_body(CompanyResponse {
         company: Company {
             id: agency.id.0,
             name: agency.name,

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
+use super::wire::JsonBody as _;
 use super::wire::{self, Acknowledged, Patch, id, invalid};
 use super::{ApiResult, ErrorBody};
 use crate::app::{self, App};
@@ -391,7 +392,7 @@ pub async fn create(
     let change = body.fields.change()?;
     let contact =
         app::contacts::create(&app, &caller.requester, SubAccountId(body.location_id), change).await?;
-    Ok(HttpResponse::Created().json(ContactResponse { contact: ApiContact::from(contact) }))
+    Ok(HttpResponse::Created().json_body(ContactResponse { contact: ApiContact::from(contact) }))
 }
 
 /// `GET /v2/contacts/{contactId}` (contacts.readonly).
@@ -411,7 +412,7 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
     reads(&caller, &app)?;
     let contact: ContactId = id(&path)?;
     let found = app::contacts::get(&app, &caller.requester, contact).await?;
-    Ok(HttpResponse::Ok().json(ContactResponse { contact: ApiContact::from(found) }))
+    Ok(HttpResponse::Ok().json_body(ContactResponse { contact: ApiContact::from(found) }))
 }
 
 /// `PUT /v2/contacts/{contactId}` (contacts.write): `{succeded, contact}`.
@@ -448,7 +449,7 @@ pub async fn update(
         .transpose()?;
     let change = body.fields.change()?;
     let updated = app::contacts::update(&app, &caller.requester, contact, stays_in, change).await?;
-    Ok(HttpResponse::Ok().json(ContactUpdated {
+    Ok(HttpResponse::Ok().json_body(ContactUpdated {
         succeded: true,
         succeeded: true,
         contact: ApiContact::from(updated),
@@ -472,7 +473,7 @@ pub async fn delete(caller: Caller, app: web::Data<App>, path: web::Path<String>
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
     app::contacts::delete(&app, &caller.requester, contact).await?;
-    Ok(HttpResponse::Ok().json(Acknowledged::YES))
+    Ok(HttpResponse::Ok().json_body(Acknowledged::YES))
 }
 
 /// `POST /v2/contacts/upsert` (contacts.write): `{new, contact, traceId}`.
@@ -502,7 +503,7 @@ pub async fn upsert(
     let (contact, new) = app::contacts::upsert(&app, &caller.requester, location, change, always_new).await?;
     let trace_id = Uuid::now_v7().to_string();
     tracing::info!(trace_id, new, "contact upserted");
-    Ok(HttpResponse::Ok().json(ContactUpserted { new, contact: ApiContact::from(contact), trace_id }))
+    Ok(HttpResponse::Ok().json_body(ContactUpserted { new, contact: ApiContact::from(contact), trace_id }))
 }
 
 /// `POST /v2/contacts/{contactId}/tags` (contacts.write): 201 with every tag after.
@@ -529,7 +530,7 @@ pub async fn add_tags(
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
     let tags = app::contacts::add_tags(&app, &caller.requester, contact, body.into_inner().tags).await?;
-    Ok(HttpResponse::Created().json(Tags { tags }))
+    Ok(HttpResponse::Created().json_body(Tags { tags }))
 }
 
 /// `DELETE /v2/contacts/{contactId}/tags` (contacts.write), with a JSON body.
@@ -556,7 +557,7 @@ pub async fn remove_tags(
     writes(&caller, &app)?;
     let contact: ContactId = id(&path)?;
     let tags = app::contacts::remove_tags(&app, &caller.requester, contact, body.into_inner().tags).await?;
-    Ok(HttpResponse::Ok().json(Tags { tags }))
+    Ok(HttpResponse::Ok().json_body(Tags { tags }))
 }
 
 /// Query of `GET /v2/contacts/`.
@@ -662,7 +663,7 @@ pub async fn list(
         }
         url
     });
-    Ok(HttpResponse::Ok().json(ContactList {
+    Ok(HttpResponse::Ok().json_body(ContactList {
         contacts: contacts.into_iter().map(ApiContact::from).collect(),
         count: total,
         meta: ListMeta {
@@ -736,12 +737,12 @@ pub async fn duplicate(
         // Nothing to look for: no contact it would duplicate.
         reads(&caller, &app)?;
         app::locations::location(&app, &caller.requester, SubAccountId(query.location_id)).await?;
-        return Ok(HttpResponse::Ok().json(MaybeContact { contact: None }));
+        return Ok(HttpResponse::Ok().json_body(MaybeContact { contact: None }));
     }
     let found =
         app::contacts::find_duplicate(&app, &caller.requester, SubAccountId(query.location_id), email, phone)
             .await?;
-    Ok(HttpResponse::Ok().json(MaybeContact { contact: found.map(ApiContact::from) }))
+    Ok(HttpResponse::Ok().json_body(MaybeContact { contact: found.map(ApiContact::from) }))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1161,5 +1162,5 @@ pub async fn search(
             .map_err(|(field, message)| invalid(field, message))?;
     let (contacts, total) = app::contacts::search(&app, &caller.requester, search).await?;
     Ok(HttpResponse::Ok()
-        .json(SearchResults { contacts: contacts.into_iter().map(ApiContact::from).collect(), total }))
+        .json_body(SearchResults { contacts: contacts.into_iter().map(ApiContact::from).collect(), total }))
 }

@@ -9,6 +9,7 @@ use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 
+use super::wire::JsonBody as _;
 use crate::app::App;
 use crate::app::tokens::{self, Rejected};
 
@@ -61,7 +62,7 @@ pub fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> 
     };
     let response = answer
         .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
-        .json(OAuthError { error: "invalid_request" });
+        .json_body(OAuthError { error: "invalid_request" });
     actix_web::error::InternalError::from_response(error, response).into()
 }
 
@@ -95,17 +96,17 @@ pub async fn introspect(
         tracing::warn!(client = %crate::web::client::ip(&req), "introspection refused: wrong or missing secret");
         return HttpResponse::Unauthorized()
             .insert_header(("WWW-Authenticate", "Bearer realm=\"introspection\""))
-            .json(serde_json::json!({ "error": "invalid_client" }));
+            .json_body(serde_json::json!({ "error": "invalid_client" }));
     }
     let verified = match tokens::verify(&app, form.token.trim()).await {
         Ok(verified) => verified,
         Err(Rejected::Malformed | Rejected::Invalid | Rejected::Inactive(_) | Rejected::TooMany(_)) => {
-            return HttpResponse::Ok().json(serde_json::json!({ "active": false }));
+            return HttpResponse::Ok().json_body(serde_json::json!({ "active": false }));
         }
         Err(Rejected::Failed(error)) => {
             tracing::warn!(%error, "introspection failed");
             return HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "error": "temporarily_unavailable" }));
+                .json_body(serde_json::json!({ "error": "temporarily_unavailable" }));
         }
     };
     let caller = &verified.caller;
@@ -123,5 +124,7 @@ pub async fn introspect(
     if let Some(expires_at) = verified.expires_at {
         body["exp"] = serde_json::json!(expires_at.timestamp());
     }
-    HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(body)
+    HttpResponse::Ok()
+        .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
+        .json_body(body)
 }

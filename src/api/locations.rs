@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
+use super::wire::JsonBody as _;
 use super::wire::{self, Patch, id, invalid};
 use super::{ApiError, ApiResult, ErrorBody};
 use crate::app::{self, App};
@@ -224,7 +225,7 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
     let location: SubAccountId = id(&path)?;
     let found = app::locations::location(&app, &caller.requester, location).await?;
     Ok(HttpResponse::Ok()
-        .json(LocationResponse { location: Location::from(std::sync::Arc::unwrap_or_clone(found)) }))
+        .json_body(LocationResponse { location: Location::from(std::sync::Arc::unwrap_or_clone(found)) }))
 }
 
 /// Ascending or descending.
@@ -302,7 +303,7 @@ pub async fn search(
         visible.reverse();
     }
     let page = visible.into_iter().skip(skip as usize).take(limit as usize).map(Location::from).collect();
-    Ok(HttpResponse::Ok().json(LocationList { locations: page }))
+    Ok(HttpResponse::Ok().json_body(LocationList { locations: page }))
 }
 
 /// `POST /v2/locations/` (locations.write): a new sub-account of the token's agency.
@@ -332,7 +333,7 @@ pub async fn create(
     let mut change = body.details.change(Some(body.name))?;
     let name = change.name.take().ok_or_else(|| invalid("name", "Name is required."))?;
     let created = app::locations::create(&app, &caller.requester, name, change).await?;
-    Ok(HttpResponse::Ok().json(Location::from(created)))
+    Ok(HttpResponse::Ok().json_body(Location::from(created)))
 }
 
 /// `PUT /v2/locations/{locationId}` (locations.write).
@@ -363,7 +364,7 @@ pub async fn update(
     check_company(&caller, body.company_id)?;
     let change = body.details.change(body.name)?;
     let updated = app::locations::update(&app, &caller.requester, location, change).await?;
-    Ok(HttpResponse::Ok().json(Location::from(updated)))
+    Ok(HttpResponse::Ok().json_body(Location::from(updated)))
 }
 
 /// Query of `DELETE /v2/locations/{locationId}`.
@@ -399,6 +400,8 @@ pub async fn delete(
     caller.require(&app, "locations.write")?;
     let location: SubAccountId = id(&path)?;
     app::locations::delete(&app, &caller.requester, location).await?;
-    Ok(HttpResponse::Ok()
-        .json(LocationDeleted { success: true, message: format!("Deleted location with id: {location}") }))
+    Ok(HttpResponse::Ok().json_body(LocationDeleted {
+        success: true,
+        message: format!("Deleted location with id: {location}"),
+    }))
 }

@@ -29,6 +29,7 @@ use serde::Serialize;
 
 use crate::app::AppError;
 use crate::domain::access::TokenDenial;
+use wire::JsonBody as _;
 
 /// HighLevel's message for a token without the endpoint's scope (ours names the scope
 /// after it).
@@ -362,7 +363,7 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
-        response.json(ErrorBody {
+        response.json_body(ErrorBody {
             status_code: self.status.as_u16(),
             message: self.message.to_string(),
             meta: self.meta.clone(),

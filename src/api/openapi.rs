@@ -5,6 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::wire::JsonBody as _;
 use super::{companies, contacts, introspect, locations, tokens, users};
 
 /// The document.
@@ -118,5 +119,5 @@ fn refine(document: &mut serde_json::Value) {
 /// Serves the document.
 #[tracing::instrument(skip_all)]
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(json())
+    HttpResponse::Ok().json_body(json())
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::ErrorBody;
 use super::auth::Caller;
+use super::wire::JsonBody as _;
 
 /// Whose integration a token belongs to.
 #[derive(Serialize, ToSchema)]
@@ -63,7 +64,7 @@ pub async fn token_info(caller: Caller) -> HttpResponse {
         None => TokenOwner { kind: "agency", id: token.owner.agency_id.0, company_id: None },
         Some(id) => TokenOwner { kind: "sub-account", id: id.0, company_id: Some(token.owner.agency_id.0) },
     };
-    HttpResponse::Ok().json(TokenInfo {
+    HttpResponse::Ok().json_body(TokenInfo {
         integration_id: token.integration_id.0,
         name: &token.name,
         owner,
@@ -88,5 +89,5 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 400, body = ErrorBody))
 )]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json_body(Health { status: "ok" })
 }

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
+use super::wire::JsonBody as _;
 use super::wire::{self, AcknowledgedWithMessage, Patch, id, invalid};
 use super::{ApiError, ApiResult, ErrorBody};
 use crate::app::people::{ApiChange, ApiNewcomer, PeopleOrder, PeopleSearch};
@@ -268,7 +269,7 @@ pub async fn get(caller: Caller, app: web::Data<App>, path: web::Path<String>) -
     caller.require(&app, "users.readonly")?;
     let user: UserId = id(&path)?;
     let member = app::people::reachable_by_token(&app, &caller.requester, user).await?;
-    Ok(HttpResponse::Ok().json(ApiUser::from(member)))
+    Ok(HttpResponse::Ok().json_body(ApiUser::from(member)))
 }
 
 /// Query of `GET /v2/users/`.
@@ -307,7 +308,7 @@ pub async fn by_location(
     }
     let search = PeopleSearch { location, limit: usize::MAX, ..PeopleSearch::default() };
     let (people, _) = app::people::search_by_token(&app, &caller.requester, search).await?;
-    Ok(HttpResponse::Ok().json(LocationUsers { users: people.into_iter().map(ApiUser::from).collect() }))
+    Ok(HttpResponse::Ok().json_body(LocationUsers { users: people.into_iter().map(ApiUser::from).collect() }))
 }
 
 /// How `GET /v2/users/search` orders.
@@ -434,7 +435,8 @@ pub async fn search(
         limit: page_size(query.limit)?,
     };
     let (people, count) = app::people::search_by_token(&app, &caller.requester, search).await?;
-    Ok(HttpResponse::Ok().json(UserList { users: people.into_iter().map(ApiUser::from).collect(), count }))
+    Ok(HttpResponse::Ok()
+        .json_body(UserList { users: people.into_iter().map(ApiUser::from).collect(), count }))
 }
 
 /// The body of `POST /v2/users/search/filter-by-email`.
@@ -528,7 +530,8 @@ pub async fn filter_by_email(
         ..PeopleSearch::default()
     };
     let (people, count) = app::people::search_by_token(&app, &caller.requester, search).await?;
-    Ok(HttpResponse::Ok().json(UserList { users: people.into_iter().map(ApiUser::from).collect(), count }))
+    Ok(HttpResponse::Ok()
+        .json_body(UserList { users: people.into_iter().map(ApiUser::from).collect(), count }))
 }
 
 /// `POST /v2/users/` (users.write): 201 with the new person.
@@ -583,7 +586,7 @@ pub async fn create(
             .transpose()?,
     };
     let member = app::people::create_by_token(&app, &caller.requester, newcomer).await?;
-    Ok(HttpResponse::Created().json(ApiUser::from(member)))
+    Ok(HttpResponse::Created().json_body(ApiUser::from(member)))
 }
 
 /// `PUT /v2/users/{userId}` (users.write): name, phone, role and locations. A new role
@@ -655,7 +658,7 @@ pub async fn update(
         location_ids: body.location_ids.as_deref().map(locations),
     };
     let updated = app::people::update_by_token(&app, &caller.requester, user, change).await?;
-    Ok(HttpResponse::Ok().json(ApiUser::from(updated)))
+    Ok(HttpResponse::Ok().json_body(ApiUser::from(updated)))
 }
 
 /// `DELETE /v2/users/{userId}` (users.write).
@@ -680,5 +683,5 @@ pub async fn delete(caller: Caller, app: web::Data<App>, path: web::Path<String>
     } else {
         format!("Removed user with e-mail {} from this location.", member.user.email)
     };
-    Ok(HttpResponse::Ok().json(AcknowledgedWithMessage { succeded: true, succeeded: true, message }))
+    Ok(HttpResponse::Ok().json_body(AcknowledgedWithMessage { succeded: true, succeeded: true, message }))
 }

@@ -3,6 +3,8 @@
 //! the OpenAPI schemas of constrained strings, built from the domain's own limits so that
 //! the document and the checks cannot disagree.
 
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -129,6 +131,30 @@ pub fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
 /// An id in a path or a body: one that does not parse names nothing (404).
 pub fn id<T: std::str::FromStr>(text: &str) -> Result<T, ApiError> {
     text.parse().map_err(|_| ApiError::NOT_FOUND)
+}
+
+/// `HttpResponseBuilder::json` as the API answers: serde_json writes into a buffer that fits
+/// most answers whole (actix's starts at 128 bytes and grows it, copying, twice for a
+/// token's information), under a ready-made `Content-Type` (actix's turns a `Mime` into a
+/// header value, checking it, on every answer).
+pub trait JsonBody {
+    /// The response, with `value` as its JSON body (a 500 if it cannot be serialized).
+    fn json_body(&mut self, value: impl Serialize) -> HttpResponse;
+}
+
+impl JsonBody for HttpResponseBuilder {
+    fn json_body(&mut self, value: impl Serialize) -> HttpResponse {
+        let mut body = Vec::with_capacity(1024);
+        match serde_json::to_writer(&mut body, &value) {
+            Ok(()) => {
+                self.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json"))).body(body)
+            }
+            Err(error) => {
+                tracing::error!(%error, "an API answer could not be serialized");
+                actix_web::ResponseError::error_response(&ApiError::INTERNAL)
+            }
+        }
+    }
 }
 
 /// A time as chrono's `Serialize` writes it (RFC 3339 in UTC with `Z`, the fraction in 0, 3,
@@ -418,6 +444,25 @@ mod tests {
     struct Body {
         #[serde(default)]
         city: Patch<String>,
+    }
+
+    #[tokio::test]
+    async fn a_json_body_is_the_value_under_its_content_type_or_a_500() {
+        let response = HttpResponse::Created().json_body(Acknowledged::YES);
+        assert_eq!(response.status(), actix_web::http::StatusCode::CREATED);
+        assert_eq!(
+            response.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()),
+            Some("application/json")
+        );
+        let body = actix_web::body::to_bytes(response.into_body()).await.expect("body");
+        assert_eq!(&body[..], br#"{"succeded":true,"succeeded":true}"#);
+
+        // JSON has no object keys that are not strings.
+        let unserializable: std::collections::HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let response = HttpResponse::Ok().json_body(unserializable);
+        assert_eq!(response.status(), actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(response.into_body()).await.expect("body");
+        assert_eq!(&body[..], br#"{"statusCode":500,"message":"Internal server error"}"#);
     }
 
     #[derive(Serialize)]
