@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{IntegrationsPage, integration_url};
+use super::{IntegrationsPage, integration_url_in};
 use crate::app::{self, App};
 use crate::domain::integration::Status;
 use crate::web::current::{Section, Shell};
@@ -48,11 +48,12 @@ struct ListPage {
 pub async fn page(page: IntegrationsPage, app: web::Data<App>) -> WebResult<HttpResponse> {
     let listed = app::integrations::list(&app, page.requester(), page.context).await?;
     let now = app.clock.now();
+    let list_url = super::list_url(page.context);
     let rows = listed
         .into_iter()
         .map(|app::integrations::Listed { integration, overview, requests_7_days }| Row {
             requests_7_days: pages::number(requests_7_days),
-            href: integration_url(page.context, integration.id),
+            href: integration_url_in(&list_url, integration.id),
             scope_count: integration.scopes.len(),
             status: overview.status,
             rotation: overview.rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
@@ -65,7 +66,7 @@ pub async fn page(page: IntegrationsPage, app: web::Data<App>) -> WebResult<Http
         .collect();
     pages::render(&ListPage {
         shell: page.shell(Some(Section::PrivateIntegrations)),
-        new_url: format!("{}/new", super::list_url(page.context)),
+        new_url: format!("{list_url}/new"),
         rows,
         level_label: if page.context.sub_account_id().is_some() { "sub-account" } else { "agency" },
     })

@@ -95,7 +95,17 @@ pub fn list_url(context: Context) -> String {
 
 /// An integration's URL in a context.
 pub fn integration_url(context: Context, id: IntegrationId) -> String {
-    format!("{}/{id}", list_url(context))
+    integration_url_in(&list_url(context), id)
+}
+
+/// An integration's URL under its list's ([`list_url`]), for a page that links many: the
+/// list page links each of its rows three times.
+pub fn integration_url_in(list_url: &str, id: IntegrationId) -> String {
+    let mut url = String::with_capacity(list_url.len() + 1 + uuid::fmt::Hyphenated::LENGTH);
+    url.push_str(list_url);
+    url.push('/');
+    url.push_str(id.0.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()));
+    url
 }
 
 #[derive(Template)]
