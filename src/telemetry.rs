@@ -1,6 +1,7 @@
 //! Structured logging with `tracing`. Log lines never carry secrets: tokens, passwords,
 //! session keys and setup links are kept out of every `instrument` and event.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -8,8 +9,6 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use std::fmt;
-
 use tracing::Instrument as _;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
