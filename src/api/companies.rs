@@ -7,8 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::wire::JsonBody as _;
-use super::wire::id;
+use super::wire::{JsonBody as _, id};
 use super::{ApiResult, ErrorBody};
 use crate::app::{self, App};
 use crate::domain::ids::AgencyId;

@@ -11,8 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::wire::JsonBody as _;
-use super::wire::{self, Acknowledged, Patch, id, invalid};
+use super::wire::{self, Acknowledged, JsonBody as _, Patch, id, invalid};
 use super::{ApiResult, ErrorBody};
 use crate::app::{self, App};
 use crate::domain::contacts::{

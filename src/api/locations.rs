@@ -10,8 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::wire::JsonBody as _;
-use super::wire::{self, Patch, id, invalid};
+use super::wire::{self, JsonBody as _, Patch, id, invalid};
 use super::{ApiError, ApiResult, ErrorBody};
 use crate::app::{self, App};
 use crate::domain::contacts::{parse_email, parse_phone, parse_text, parse_timezone};
@@ -44,7 +43,7 @@ pub struct Location {
     website: Option<String>,
     timezone: Option<String>,
     settings: LocationSettings,
-    #[serde(serialize_with = "super::wire::time")]
+    #[serde(serialize_with = "wire::time")]
     date_added: DateTime<Utc>,
 }
 

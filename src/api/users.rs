@@ -11,8 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::wire::JsonBody as _;
-use super::wire::{self, AcknowledgedWithMessage, Patch, id, invalid};
+use super::wire::{self, AcknowledgedWithMessage, JsonBody as _, Patch, id, invalid};
 use super::{ApiError, ApiResult, ErrorBody};
 use crate::app::people::{ApiChange, ApiNewcomer, PeopleOrder, PeopleSearch};
 use crate::app::{self, App};
@@ -68,7 +67,7 @@ pub struct ApiUser {
     roles: UserRoles,
     /// Always false: deleted people are gone.
     deleted: bool,
-    #[serde(serialize_with = "super::wire::time")]
+    #[serde(serialize_with = "wire::time")]
     date_added: DateTime<Utc>,
 }
 

@@ -55,13 +55,7 @@ fn text(ip: IpAddr) -> String {
         if index > 0 {
             text.push('.');
         }
-        if octet >= 100 {
-            text.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            text.push(char::from(b'0' + octet / 10 % 10));
-        }
-        text.push(char::from(b'0' + octet % 10));
+        super::pages::push_decimal(&mut text, u32::from(octet), 1);
     }
     text
 }
