@@ -38,8 +38,11 @@ impl TokenSecret {
     /// A fresh token from `random` (the OS CSPRNG, in the app).
     pub fn generate(random: &mut (impl Randomness + ?Sized)) -> Self {
         let body = random::base62(random, RANDOM_LEN);
-        let checksum = checksum(&body);
-        Self(format!("{PREFIX}{body}{checksum}"))
+        let mut text = String::with_capacity(TOKEN_LEN);
+        text.push_str(PREFIX);
+        text.push_str(&body);
+        text.extend(checksum(&body).map(char::from));
+        Self(text)
     }
 
     /// Checks format and checksum; no I/O.
@@ -50,7 +53,7 @@ impl TokenSecret {
             return Err(TokenFormatError::Malformed);
         }
         let (body, sum) = rest.split_at(RANDOM_LEN);
-        if checksum(body) != sum {
+        if checksum(body) != sum.as_bytes() {
             return Err(TokenFormatError::BadChecksum);
         }
         Ok(Self(text.to_owned()))
@@ -78,15 +81,15 @@ pub fn hint(last4: &str) -> String {
     format!("{PREFIX}…{last4}")
 }
 
-/// The CRC32 (IEEE) of `body`, in base62, left-padded with `0` to six characters.
-fn checksum(body: &str) -> String {
+/// The CRC32 (IEEE) of `body`, in base62, left-padded with `0` to six characters (ASCII).
+fn checksum(body: &str) -> [u8; CHECKSUM_LEN] {
     let mut value = crc32fast::hash(body.as_bytes());
     let mut digits = [b'0'; CHECKSUM_LEN];
     for slot in digits.iter_mut().rev() {
         *slot = BASE62[(value % 62) as usize];
         value /= 62;
     }
-    String::from_utf8_lossy(&digits).into_owned()
+    digits
 }
 
 /// Turns tokens into the digests they are stored and looked up by.
@@ -152,7 +155,7 @@ mod tests {
     #[test]
     fn the_checksum_is_crc32_in_base62_left_padded() {
         // CRC32("") = 0 → "000000"; CRC32 of 40 zeros, computed independently.
-        assert_eq!(checksum(""), "000000");
+        assert_eq!(&checksum(""), b"000000");
         let body = "0".repeat(40);
         let mut value = crc32fast::hash(body.as_bytes()) as u64;
         let mut expected = String::new();
@@ -160,7 +163,7 @@ mod tests {
             expected.insert(0, BASE62[(value % 62) as usize] as char);
             value /= 62;
         }
-        assert_eq!(checksum(&body), expected);
+        assert_eq!(checksum(&body), expected.as_bytes());
         assert_eq!(u64::from(u32::MAX), 4_294_967_295, "fits in six base62 digits (62^6 > 2^32)");
     }
 
@@ -222,7 +225,7 @@ mod tests {
 
         #[test]
         fn only_well_formed_text_parses(body in "[0-9A-Za-z]{40}") {
-            let token = format!("pit-{body}{}", checksum(&body));
+            let token = format!("pit-{body}{}", String::from_utf8_lossy(&checksum(&body)));
             prop_assert!(TokenSecret::parse(&token).is_ok());
         }
     }

@@ -125,13 +125,24 @@ pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
     text
 }
 
-/// Appends `number` in decimal, zero-padded to `width` digits: for text written on every
-/// request or row, where `write!` would cost ten times as much.
+/// Appends `number` in decimal, zero-padded to `width` digits (at most 10, as many as a
+/// `u32` has): for text written on every request or row, where `write!` would cost ten
+/// times as much. The digits are written backwards into a buffer and appended at once.
 pub fn push_decimal(text: &mut String, number: u32, width: u32) {
-    let digits = number.checked_ilog10().map_or(1, |log| log + 1).max(width);
-    for place in (0..digits).rev() {
-        text.push(char::from_digit(number / 10_u32.pow(place) % 10, 10).unwrap_or('0'));
+    let mut digits = [b'0'; 10];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        // A remainder of 10 is below 10: the cast cannot truncate.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
+    let start = start.min(digits.len().saturating_sub(usize::try_from(width).unwrap_or(0)));
+    text.extend(digits[start..].iter().copied().map(char::from));
 }
 
 /// How long before `now` something happened, as people say it: "just now", "3 minutes
@@ -172,7 +183,7 @@ pub fn number(count: i64) -> String {
 mod tests {
     use chrono::TimeZone as _;
 
-    use super::{ago, format_time, number};
+    use super::{ago, format_time, number, push_decimal};
 
     #[test]
     fn counts_are_grouped_by_thousands() {
@@ -206,5 +217,18 @@ mod tests {
         assert_eq!(format_time(at(7, 1, 9, 0, 59)), "Jan 9, 7, 00:59 UTC");
         assert_eq!(format_time(at(12_345, 6, 1, 1, 1)), "Jun 1, 12345, 01:01 UTC");
         assert_eq!(format_time(at(-44, 3, 15, 12, 0)), "Mar 15, -44, 12:00 UTC");
+    }
+
+    #[test]
+    fn decimals_read_as_format_pads_them() {
+        let numbers = [0, 1, 9, 10, 99, 100, 255, 999_999_999, 1_000_000_000, u32::MAX];
+        for number in numbers {
+            for width in 0..=10 {
+                let mut text = String::from("x");
+                push_decimal(&mut text, number, width);
+                let width = usize::try_from(width).expect("small");
+                assert_eq!(text, format!("x{number:0width$}"), "{number} in {width} digits");
+            }
+        }
     }
 }
