@@ -13,7 +13,7 @@ use utoipa::openapi::{RefOr, Schema};
 
 use super::ApiError;
 use crate::domain::contacts::{Change, NAME_MAX, TAG_MAX, TAGS_MAX, TEXT_MAX};
-use crate::web::pages::push_decimal;
+use crate::web::pages::write_decimal;
 
 /// A JSON body, read as `application/json` (at most [`crate::config::BODY_LIMIT`]); a
 /// body that does not fit its type is refused with 422 naming where:
@@ -164,8 +164,9 @@ impl JsonBody for HttpResponseBuilder {
 /// `fmt` hands it (about 2,500 instructions a time, against 850 here). Years outside 0–9999
 /// and leap seconds are left to chrono.
 pub fn time<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    match rfc3339(at) {
-        Some(text) => serializer.serialize_str(&text),
+    let mut buffer = [0; 30];
+    match rfc3339(at, &mut buffer) {
+        Some(text) => serializer.serialize_str(text),
         None => at.serialize(serializer),
     }
 }
@@ -181,8 +182,9 @@ pub fn optional_time<S: serde::Serializer>(
     }
 }
 
-/// `at` as chrono writes it, unless its year or second is one chrono writes otherwise.
-fn rfc3339(at: &DateTime<Utc>) -> Option<String> {
+/// `at` written into `buffer` as chrono writes it, unless its year or second is one chrono
+/// writes otherwise.
+fn rfc3339<'a>(at: &DateTime<Utc>, buffer: &'a mut [u8; 30]) -> Option<&'a str> {
     let year = u32::try_from(at.year()).ok().filter(|year| *year <= 9999)?;
     let nanos = at.nanosecond();
     let (fraction, digits) = match nanos {
@@ -192,20 +194,23 @@ fn rfc3339(at: &DateTime<Utc>) -> Option<String> {
         _ if nanos.is_multiple_of(1_000) => (nanos / 1_000, 6),
         _ => (nanos, 9),
     };
-    let mut text = String::with_capacity(30);
-    for (number, width, then) in
-        [(year, 4, '-'), (at.month(), 2, '-'), (at.day(), 2, 'T'), (at.hour(), 2, ':'), (at.minute(), 2, ':')]
-    {
-        push_decimal(&mut text, number, width);
-        text.push(then);
-    }
-    push_decimal(&mut text, at.second(), 2);
-    if digits > 0 {
-        text.push('.');
-        push_decimal(&mut text, fraction, digits);
-    }
-    text.push('Z');
-    Some(text)
+    let mut end = 0;
+    let mut put = |number: u32, width: usize, then: Option<u8>| {
+        write_decimal(&mut buffer[end..end + width], number);
+        end += width;
+        if let Some(separator) = then {
+            buffer[end] = separator;
+            end += 1;
+        }
+    };
+    put(year, 4, Some(b'-'));
+    put(at.month(), 2, Some(b'-'));
+    put(at.day(), 2, Some(b'T'));
+    put(at.hour(), 2, Some(b':'));
+    put(at.minute(), 2, Some(b':'));
+    put(at.second(), 2, (digits > 0).then_some(b'.'));
+    put(fraction, digits, Some(b'Z'));
+    std::str::from_utf8(&buffer[..end]).ok()
 }
 
 /// `{"succeded": true, "succeeded": true}`: HighLevel's spelling, and the right one.

@@ -127,22 +127,24 @@ pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Appends `number` in decimal, zero-padded to `width` digits (at most 10, as many as a
 /// `u32` has): for text written on every request or row, where `write!` would cost ten
-/// times as much. The digits are written backwards into a buffer and appended at once.
+/// times as much.
 pub fn push_decimal(text: &mut String, number: u32, width: u32) {
     let mut digits = [b'0'; 10];
-    let mut start = digits.len();
+    let count = number.checked_ilog10().map_or(1, |log| log + 1).max(width).min(10);
+    let digits = &mut digits[..usize::try_from(count).unwrap_or(10)];
+    write_decimal(digits, number);
+    text.extend(digits.iter().copied().map(char::from));
+}
+
+/// Writes `number` in decimal into `slot`, zero-padded to fill it (a number with more
+/// digits than `slot` keeps its last ones): for text assembled in a buffer.
+pub fn write_decimal(slot: &mut [u8], number: u32) {
     let mut rest = number;
-    loop {
-        start -= 1;
+    for digit in slot.iter_mut().rev() {
         // A remainder of 10 is below 10: the cast cannot truncate.
-        digits[start] = b'0' + (rest % 10) as u8;
+        *digit = b'0' + (rest % 10) as u8;
         rest /= 10;
-        if rest == 0 {
-            break;
-        }
     }
-    let start = start.min(digits.len().saturating_sub(usize::try_from(width).unwrap_or(0)));
-    text.extend(digits[start..].iter().copied().map(char::from));
 }
 
 /// How long before `now` something happened, as people say it: "just now", "3 minutes
