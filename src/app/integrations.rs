@@ -10,7 +10,9 @@ use crate::domain::access::{Action, Context};
 use crate::domain::audit::AuditAction;
 use crate::domain::events::{Event, EventKind};
 use crate::domain::ids::IntegrationId;
-use crate::domain::integration::{Description, Integration, IntegrationName, Overview, Owner, Token};
+use crate::domain::integration::{
+    Description, Integration, IntegrationName, Overview, Owner, Summary, Token,
+};
 use crate::domain::scopes::{self, ScopeSet};
 
 use super::tokens::Change;
@@ -24,8 +26,8 @@ pub(super) fn allowed(by: &Requester, context: Context) -> AppResult<()> {
 /// An integration as the list shows it.
 #[derive(Debug, Clone)]
 pub struct Listed {
-    /// The integration.
-    pub integration: Integration,
+    /// The integration, as its row names it.
+    pub integration: Summary,
     /// Its status, rotation and last use.
     pub overview: Overview,
     /// API calls in the last 7 days.
@@ -55,7 +57,7 @@ pub async fn list(app: &App, by: &Requester, context: Context) -> AppResult<Vec<
     Ok(found
         .into_iter()
         .map(|(integration, tokens)| {
-            let overview = Overview::of(&integration, &tokens, now);
+            let overview = Overview::of(integration.created_at, &tokens, now);
             let requests_7_days = requests.get(&integration.id).copied().unwrap_or(0);
             Listed { integration, overview, requests_7_days }
         })
@@ -85,7 +87,7 @@ pub async fn detail(app: &App, by: &Requester, context: Context, id: Integration
             Ok((integration, tokens))
         })
         .await?;
-    let overview = Overview::of(&integration, &tokens, app.clock.now());
+    let overview = Overview::of(integration.created_at, &tokens, app.clock.now());
     Ok(Detail { integration, tokens, overview })
 }
 

@@ -4,7 +4,7 @@
 //! changes to one integration.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{AsSelect, SqlTypeOf};
+use diesel::dsl::{AsSelect, SqlTypeOf, cardinality};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -13,7 +13,7 @@ use diesel::sql_types::{Array, Binary};
 use super::mapping::new_id;
 use super::schema::{integration_tokens, integrations};
 use crate::domain::ids::{AgencyId, IntegrationId, SubAccountId, TokenId, UserId};
-use crate::domain::integration::{Description, Integration, IntegrationName, LastUse, Owner, Token};
+use crate::domain::integration::{Description, Integration, IntegrationName, LastUse, Owner, Summary, Token};
 use crate::domain::rotation::{Plan, TokenState};
 use crate::domain::scopes::ScopeSet;
 
@@ -50,6 +50,36 @@ impl From<IntegrationRow> for Integration {
             created_by_label: row.created_by_label,
             created_at: row.created_at,
             deleted_at: row.deleted_at,
+        }
+    }
+}
+
+/// The columns the list shows: the scopes counted by PostgreSQL, not read one by one.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = integrations, check_for_backend(diesel::pg::Pg))]
+struct SummaryRow {
+    id: IntegrationId,
+    name: String,
+    description: String,
+    #[diesel(
+        select_expression = cardinality(integrations::scopes),
+        select_expression_type = diesel::helper_types::cardinality<integrations::scopes>
+    )]
+    scope_count: i32,
+    created_by_label: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<SummaryRow> for Summary {
+    fn from(row: SummaryRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            // A count is never negative.
+            scope_count: usize::try_from(row.scope_count).unwrap_or(0),
+            created_by_label: row.created_by_label,
+            created_at: row.created_at,
         }
     }
 }
@@ -137,13 +167,13 @@ fn owned_by(owner: Owner) -> integrations::BoxedQuery<'static, diesel::pg::Pg> {
 
 /// The owner's live integrations, oldest first, each with its tokens that are not
 /// revoked (newest first).
-pub fn list(conn: &mut PgConnection, owner: Owner) -> QueryResult<Vec<(Integration, Vec<Token>)>> {
-    let found: Vec<Integration> = owned_by(owner)
+pub fn list(conn: &mut PgConnection, owner: Owner) -> QueryResult<Vec<(Summary, Vec<Token>)>> {
+    let found: Vec<Summary> = owned_by(owner)
         .order((integrations::created_at, integrations::name, integrations::id))
-        .select(IntegrationRow::as_select())
+        .select(SummaryRow::as_select())
         .load(conn)?
         .into_iter()
-        .map(Integration::from)
+        .map(Summary::from)
         .collect();
     let ids: Vec<IntegrationId> = found.iter().map(|integration| integration.id).collect();
     let tokens = tokens_from(

@@ -60,6 +60,23 @@ pub struct Integration {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// An integration as its list shows it: what its row names, its scopes only counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Its id.
+    pub id: IntegrationId,
+    /// Its name.
+    pub name: String,
+    /// Its description (may be empty).
+    pub description: String,
+    /// How many scopes it holds.
+    pub scope_count: usize,
+    /// Its creator's email at the time.
+    pub created_by_label: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
 /// One token of an integration, as far as anyone may know it (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
@@ -148,11 +165,11 @@ impl OldTokenUse {
 }
 
 impl Overview {
-    /// The overview of `integration` with `tokens` (all of its tokens) at `now`.
-    pub fn of(integration: &Integration, tokens: &[Token], now: DateTime<Utc>) -> Self {
+    /// The overview of an integration created at `created_at`, with `tokens` (all of its
+    /// tokens), at `now`.
+    pub fn of(created_at: DateTime<Utc>, tokens: &[Token], now: DateTime<Utc>) -> Self {
         let rotation = super::rotation::Tokens::of(tokens).rotation(now);
-        let issued =
-            tokens.iter().find(|token| token.is_current()).map_or(integration.created_at, |t| t.created_at);
+        let issued = tokens.iter().find(|token| token.is_current()).map_or(created_at, |t| t.created_at);
         let last_used =
             tokens.iter().filter_map(|token| token.last_used.as_ref()).max_by_key(|used| used.at).cloned();
         let old_token_use = rotation.and_then(|(old, _)| {

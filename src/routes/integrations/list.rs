@@ -54,7 +54,7 @@ pub async fn page(page: IntegrationsPage, app: web::Data<App>) -> WebResult<Http
         .map(|app::integrations::Listed { integration, overview, requests_7_days }| Row {
             requests_7_days: pages::number(requests_7_days),
             href: integration_url_in(&list_url, integration.id),
-            scope_count: integration.scopes.len(),
+            scope_count: integration.scope_count,
             status: overview.status,
             rotation: overview.rotation.map(|(_, expires_at)| super::Countdown::new(expires_at, now)),
             created_by: integration.created_by_label,
