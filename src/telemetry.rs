@@ -11,10 +11,11 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument as _;
 use tracing::field::{Field, Visit};
+use tracing::span::Record;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::{RecordFields, VisitOutput as _};
-use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::{DefaultFields, DefaultVisitor, Writer};
+use tracing_subscriber::fmt::{FormatFields, FormattedFields};
 
 /// Whether `LOG_FORMAT=json` asks for one JSON object per line on stderr (then nothing
 /// else may be written there).
@@ -59,6 +60,20 @@ impl<'writer> FormatFields<'writer> for PlainFields {
         let mut visitor = PlainVisitor { writer, is_empty: true, result: Ok(()) };
         fields.record(&mut visitor);
         visitor.result
+    }
+
+    /// As `FormatFields` adds them, after room is made for the fields a request's span is
+    /// given once it started (its `client`, and its `integration` or `user`: about 60 bytes)
+    /// in one step, where the text would otherwise grow, copied, for each.
+    fn add_fields(&self, current: &'writer mut FormattedFields<Self>, fields: &Record<'_>) -> fmt::Result {
+        const ROOM: usize = 128;
+        if current.fields.capacity() < ROOM {
+            current.fields.reserve(ROOM - current.fields.len());
+        }
+        if !current.fields.is_empty() {
+            current.fields.push(' ');
+        }
+        self.format_fields(current.as_writer(), fields)
     }
 }
 

@@ -156,7 +156,8 @@ pub fn rate_limit_headers<B>(response: &mut ServiceResponse<B>) {
     let standing = response.request().extensions().get::<Standing>().copied();
     if let Some(standing) = standing {
         RENDERED.with_borrow_mut(|rendered| {
-            for ((name, number), last) in standing.headers().into_iter().zip(rendered.iter_mut()) {
+            let names = RATE_LIMIT_HEADERS.iter().cloned();
+            for ((name, number), last) in names.zip(standing.headers()).zip(rendered.iter_mut()) {
                 let value = match last {
                     Some((same, value)) if *same == number => value.clone(),
                     _ => {
@@ -166,11 +167,23 @@ pub fn rate_limit_headers<B>(response: &mut ServiceResponse<B>) {
                         value
                     }
                 };
-                response.headers_mut().insert(HeaderName::from_static(name), value);
+                response.headers_mut().insert(name, value);
             }
         });
     }
 }
+
+/// [`Standing::HEADERS`], checked once, when compiled (`from_static` checks each byte).
+static RATE_LIMIT_HEADERS: [HeaderName; 5] = {
+    let names = Standing::HEADERS;
+    [
+        HeaderName::from_static(names[0]),
+        HeaderName::from_static(names[1]),
+        HeaderName::from_static(names[2]),
+        HeaderName::from_static(names[3]),
+        HeaderName::from_static(names[4]),
+    ]
+};
 
 thread_local! {
     /// The value last written for each `X-RateLimit-*` header on this thread, in

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::ErrorBody;
 use super::auth::Caller;
-use super::wire::JsonBody as _;
+use super::wire::{JsonBody as _, JsonText};
 
 /// Whose integration a token belongs to.
 #[derive(Serialize, ToSchema)]
@@ -64,14 +64,38 @@ pub async fn token_info(caller: Caller) -> HttpResponse {
         None => TokenOwner { kind: "agency", id: token.owner.agency_id.0, company_id: None },
         Some(id) => TokenOwner { kind: "sub-account", id: id.0, company_id: Some(token.owner.agency_id.0) },
     };
-    HttpResponse::Ok().json_body(TokenInfo {
+    let info = TokenInfo {
         integration_id: token.integration_id.0,
         name: &token.name,
         owner,
         scopes: &token.scopes,
         issued_at: verified.issued_at,
         expires_at: verified.expires_at,
-    })
+    };
+    info.to_json().respond(&mut HttpResponse::Ok())
+}
+
+impl TokenInfo<'_> {
+    /// The answer, as its `Serialize` writes it (the tests hold them equal), written by
+    /// hand: every integration's calls may start with this one.
+    pub fn to_json(&self) -> JsonText {
+        let mut json = JsonText::with_capacity(256 + self.name.len() + 32 * self.scopes.len());
+        json.raw(r#"{"integrationId":"#).uuid(self.integration_id);
+        json.raw(r#","name":"#).string(self.name);
+        json.raw(r#","owner":{"type":"#).string(self.owner.kind);
+        json.raw(r#","id":"#).uuid(self.owner.id);
+        if let Some(company) = self.owner.company_id {
+            json.raw(r#","companyId":"#).uuid(company);
+        }
+        json.raw(r#"},"scopes":["#);
+        for (index, scope) in self.scopes.iter().enumerate() {
+            json.raw(if index == 0 { "" } else { "," }).string(scope);
+        }
+        json.raw(r#"],"issuedAt":"#).time(&self.issued_at);
+        json.raw(r#","expiresAt":"#).optional_time(self.expires_at.as_ref());
+        json.raw("}");
+        json
+    }
 }
 
 /// `{"status": "ok"}`.
@@ -90,4 +114,55 @@ pub struct Health {
 )]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json_body(Health { status: "ok" })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn token_info_is_written_as_serde_writes_it(
+            name in any::<String>(),
+            scopes in proptest::collection::vec(any::<String>(), 0..4),
+            ids in any::<(u128, u128, u128)>(),
+            sub_account in any::<bool>(),
+            issued in 0..4_102_444_800_i64,
+            nanos in prop_oneof![Just(0_u32), Just(123_000_000), 0..1_000_000_000_u32],
+            expires in proptest::option::of(-70_000_000_000..300_000_000_000_i64),
+        ) {
+            let at = |seconds| Utc.timestamp_opt(seconds, nanos).single().expect("a time");
+            let (integration, owner, agency) = ids;
+            let owner = if sub_account {
+                TokenOwner { kind: "sub-account", id: Uuid::from_u128(owner), company_id: Some(Uuid::from_u128(agency)) }
+            } else {
+                TokenOwner { kind: "agency", id: Uuid::from_u128(owner), company_id: None }
+            };
+            let info = TokenInfo {
+                integration_id: Uuid::from_u128(integration),
+                name: &name,
+                owner,
+                scopes: &scopes,
+                issued_at: at(issued),
+                expires_at: expires.map(at),
+            };
+            let (ours, by_serde) = (info.to_json(), serde_json::to_vec(&info).expect("json"));
+            prop_assert_eq!(String::from_utf8_lossy(ours.as_bytes()), String::from_utf8_lossy(&by_serde));
+        }
+    }
+
+    #[test]
+    fn text_is_escaped_as_serde_escapes_it() {
+        let every_ascii: String = (0..128_u8).map(char::from).collect();
+        for text in
+            [every_ascii.as_str(), "", "plain", "quote \" and \\ back", "\u{7f}\u{80}\u{2028}\u{1F600}é"]
+        {
+            let mut json = JsonText::default();
+            json.string(text);
+            assert_eq!(json.as_bytes(), serde_json::to_vec(text).expect("json"), "{text:?}");
+        }
+    }
 }

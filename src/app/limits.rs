@@ -41,14 +41,24 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// The `X-RateLimit-*` headers of a response, as numbers (the API formats them).
-    pub fn headers(self) -> [(&'static str, u64); 5] {
+    /// The names of the `X-RateLimit-*` headers of a response, in [`Self::headers`]' order.
+    pub const HEADERS: [&'static str; 5] = [
+        "x-ratelimit-limit-daily",
+        "x-ratelimit-daily-remaining",
+        "x-ratelimit-interval-milliseconds",
+        "x-ratelimit-max",
+        "x-ratelimit-remaining",
+    ];
+
+    /// The values of the `X-RateLimit-*` headers named by [`Self::HEADERS`], as numbers (the
+    /// API formats them).
+    pub fn headers(self) -> [u64; 5] {
         [
-            ("x-ratelimit-limit-daily", self.limits.daily),
-            ("x-ratelimit-daily-remaining", self.daily_remaining),
-            ("x-ratelimit-interval-milliseconds", u64::try_from(self.limits.interval_ms).unwrap_or(0)),
-            ("x-ratelimit-max", self.limits.burst),
-            ("x-ratelimit-remaining", self.remaining),
+            self.limits.daily,
+            self.daily_remaining,
+            u64::try_from(self.limits.interval_ms).unwrap_or(0),
+            self.limits.burst,
+            self.remaining,
         ]
     }
 }
