@@ -185,7 +185,7 @@ pub fn number(count: i64) -> String {
 mod tests {
     use chrono::TimeZone as _;
 
-    use super::{ago, format_time, number, push_decimal};
+    use super::{ago, format_time, number, push_decimal, write_decimal};
 
     #[test]
     fn counts_are_grouped_by_thousands() {
@@ -232,5 +232,15 @@ mod tests {
                 assert_eq!(text, format!("x{number:0width$}"), "{number} in {width} digits");
             }
         }
+    }
+
+    #[test]
+    fn a_slot_too_small_keeps_the_last_digits() {
+        let mut slot = [b'x'; 3];
+        write_decimal(&mut slot, 12_345);
+        assert_eq!(&slot, b"345");
+        write_decimal(&mut slot[..2], 7);
+        assert_eq!(&slot, b"075");
+        write_decimal(&mut [], 9);
     }
 }
