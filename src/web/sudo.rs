@@ -56,12 +56,15 @@ fn back_to(req: &HttpRequest) -> String {
 }
 
 /// Whether `path` is a place on this site to return to: a local absolute path, never
-/// another origin (`//evil.example`, `/\evil.example`).
+/// another origin (`//evil.example`, `/\evil.example`). A browser drops tabs and line
+/// breaks from a URL before reading it and takes `\` for `/`, so `/<TAB>/evil.example`
+/// would be `//evil.example`: a path with any control character or whitespace is refused
+/// (this site's own paths carry them percent-encoded).
 pub fn safe_return(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.contains(['\r', '\n'])
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 #[cfg(test)]
@@ -72,10 +75,24 @@ mod tests {
     fn only_local_paths_are_returned_to() {
         assert!(safe_return("/settings/private-integrations/new"));
         assert!(safe_return("/locations/1/settings?x=1"));
-        for unsafe_path in
-            ["https://evil.example/", "//evil.example", "/\\evil.example", "settings", "/a\r\nb"]
-        {
-            assert!(!safe_return(unsafe_path), "{unsafe_path}");
+        assert!(safe_return("/"));
+        for unsafe_path in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "settings",
+            "",
+            "/a\r\nb",
+            // Browsers drop tabs and line breaks wherever they are: each is `//evil.example`.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\\evil.example",
+            " //evil.example",
+            "/\u{0}/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+        ] {
+            assert!(!safe_return(unsafe_path), "{unsafe_path:?}");
         }
     }
 }

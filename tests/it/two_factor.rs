@@ -530,8 +530,15 @@ async fn with_two_factor_on_sudo_asks_for_a_code_and_turning_it_off_needs_sudo()
         ]
     );
 
-    // A return address to another site is never followed.
-    for outside in ["https://evil.example/", "//evil.example/x", "/\\evil.example"] {
+    // A return address to another site is never followed, nor one a browser would read
+    // as another site once it drops the tab or line break (`//evil.example`).
+    for outside in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\r\n/evil.example",
+    ] {
         let page = app.post_form("/sudo", &[("secret", PASSWORD), ("return", outside)]).await;
         assert_eq!((page.status, page.location()), (303, "/settings"), "{outside}");
     }
