@@ -570,7 +570,8 @@ pub struct ApiChange {
 }
 
 /// Changes a person's name, role and locations through a token: never an admin, and a
-/// sub-account's token never touches anyone's other sub-accounts. People written through
+/// sub-account's token never touches anyone's other sub-accounts, nor changes who a person
+/// is when they belong to another. People written through
 /// a token hold no permission (their roles have none).
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiChange) -> AppResult<Member> {
@@ -606,6 +607,12 @@ pub async fn update_by_token(app: &App, by: &Requester, id: UserId, change: ApiC
     };
     let mut phone = member.user.phone.clone();
     change.phone.apply(&mut phone);
+    let renamed = name
+        .as_ref()
+        .is_some_and(|name| name.first() != member.user.first_name || name.last() != member.user.last_name);
+    if renamed || phone != member.user.phone || role != before {
+        caller.may_edit_person(&member)?;
+    }
     app.write(move |conn| {
         db::agencies::lock(conn, agency)?;
         db::users::lock_member(conn, id)?;

@@ -537,6 +537,17 @@ impl TokenActor {
                 .is_none_or(|own| !member.user.role.is_agency_level() && member.sub_accounts.contains(&own))
     }
 
+    /// Whether the token may change who a person is (their name, phone or role) rather
+    /// than only where they belong: an agency token, anyone it reaches; a sub-account's
+    /// token, only someone who belongs to no other sub-account, since the change would
+    /// reach into the others (the rule My Staff follows, SPEC §1).
+    pub fn may_edit_person(&self, member: &Member) -> Result<(), TokenDenial> {
+        match self.owner.sub_account_id {
+            Some(own) if member.sub_accounts.iter().any(|sub| *sub != own) => Err(TokenDenial::Location),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the token may write a person who is `current` (none for a newcomer) as
     /// `requested`: never an admin, before or after.
     pub fn may_write_person(&self, current: Option<Role>, requested: Role) -> Result<(), TokenDenial> {

@@ -198,12 +198,25 @@ async fn a_sub_account_token_changes_only_its_own_sub_accounts_membership() {
     assert_eq!(status, 200);
     assert_eq!(memberships(&app, user_a), both, "B is untouched");
 
+    // Renaming them would rename them in B too: as from A's My Staff, refused.
     let (status, answer) = send(
         &app,
         Method::PUT,
         &format!("/v2/users/{user_a}"),
         &token,
         serde_json::json!({ "type": "account", "role": "user", "firstName": "Renamed" }),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (403, Some("The token does not have access to this location"))
+    );
+    let (status, answer) = send(
+        &app,
+        Method::PUT,
+        &format!("/v2/users/{user_a}"),
+        &token,
+        serde_json::json!({ "type": "account", "role": "user" }),
     )
     .await;
     assert_eq!(status, 200, "{answer}");

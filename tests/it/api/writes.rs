@@ -314,6 +314,44 @@ async fn sub_account_tokens_write_only_their_own_staff() {
     let (status, body) = send(&app, Method::POST, "/v2/users/", &token, desk).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["roles"]["locationIds"], serde_json::json!([world.sub_a]));
+    let desk_id = body["id"].as_str().expect("an id").to_owned();
+
+    // Someone who also works in sub-account B: this token may keep them in its own
+    // sub-account, but not rename them, change their phone or role for B as well.
+    let (_, agency_token) = create_integration(&app, AGENCY, "HR sync", &["users.write"]).await;
+    let mut both = new_user(&world, "Both", "both@acme.test", "account", "user");
+    both["locationIds"] = serde_json::json!([world.sub_a, world.sub_b]);
+    let (status, body) = send(&app, Method::POST, "/v2/users/", &agency_token, both).await;
+    assert_eq!(status, 201, "{body}");
+    let both = format!("/v2/users/{}", body["id"].as_str().expect("an id"));
+    for change in [
+        serde_json::json!({ "lastName": "Changed" }),
+        serde_json::json!({ "phone": "+15551234567" }),
+        serde_json::json!({ "firstName": "Other", "locationIds": [world.sub_a] }),
+    ] {
+        let (status, body) = send(&app, Method::PUT, &both, &token, change.clone()).await;
+        assert_eq!(
+            (status, body["message"].as_str()),
+            (403, Some("The token does not have access to this location")),
+            "{change}"
+        );
+    }
+    let (status, body) = send(&app, Method::GET, &both, &token, serde_json::json!({})).await;
+    assert_eq!(
+        (status, body["lastName"].as_str(), &body["phone"]),
+        (200, Some("Tester"), &serde_json::Value::Null)
+    );
+    // The same values again, or its own location named, change nothing of B's: allowed.
+    let unchanged =
+        serde_json::json!({ "firstName": "Both", "lastName": "Tester", "locationIds": [world.sub_a] });
+    let (status, body) = send(&app, Method::PUT, &both, &token, unchanged).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["roles"]["locationIds"], serde_json::json!([world.sub_a, world.sub_b]));
+    // Whoever belongs only to this sub-account, it may rename.
+    let desk = format!("/v2/users/{desk_id}");
+    let (status, body) =
+        send(&app, Method::PUT, &desk, &token, serde_json::json!({ "lastName": "Renamed" })).await;
+    assert_eq!((status, body["lastName"].as_str()), (200, Some("Renamed")), "{body}");
 
     let owner = world.owner.to_string();
     assert_eq!(
