@@ -651,18 +651,22 @@ sdkTest("SDK refusal: a method without its scope is 403 GHLForbiddenError", asyn
   await refused(noContacts.contacts.searchContactsAdvanced({ locationId: tenant.subAccount, pageLimit: 20 }), scope);
 });
 
-sdkTest("SDK refusal: another location's contact and location are 403 GHLForbiddenError", async ({ tenant, connect }) => {
+sdkTest("SDK refusal: another location's contact is 404 GHLNotFoundError, as an unknown one is; its location is 403 GHLForbiddenError", async ({ tenant, connect }) => {
   const outside = { type: GHLForbiddenError, status: 403, message: LOCATION_REFUSED };
+  const unknown = { type: GHLNotFoundError, status: 404, message: "Not found" };
   const second = addSubAccount(tenant);
   const theirs = connect(token(tenant, CONTACT_SCOPES, { sub: second }));
   const { contact } = await theirs.contacts.createContact({ locationId: second, firstName: "Not", lastName: "Yours", email: `theirs-${uniqueId()}@example.com` });
 
   const ours = connect(token(tenant, [...CONTACT_SCOPES, "locations.readonly", "users.readonly"], { sub: tenant.subAccount }));
-  await refused(ours.contacts.getContact({ contactId: contact.id }), outside);
-  await refused(ours.contacts.updateContact({ contactId: contact.id }, { firstName: "Mine" }), outside);
-  await refused(ours.contacts.deleteContact({ contactId: contact.id }), outside);
-  await refused(ours.contacts.addTags({ contactId: contact.id }, { tags: ["mine"] }), outside);
-  await refused(ours.contacts.removeTags({ contactId: contact.id }, { tags: ["mine"] }), outside);
+  // A contact's id says nothing of whether it exists in another location.
+  for (const contactId of [contact.id, crypto.randomUUID()]) {
+    await refused(ours.contacts.getContact({ contactId }), unknown);
+    await refused(ours.contacts.updateContact({ contactId }, { firstName: "Mine" }), unknown);
+    await refused(ours.contacts.deleteContact({ contactId }), unknown);
+    await refused(ours.contacts.addTags({ contactId }, { tags: ["mine"] }), unknown);
+    await refused(ours.contacts.removeTags({ contactId }, { tags: ["mine"] }), unknown);
+  }
   await refused(ours.contacts.createContact({ locationId: second, firstName: "Sneaky" }), outside);
   await refused(ours.contacts.upsertContact({ locationId: second, email: contact.email }), outside);
   await refused(ours.contacts.getContacts({ locationId: second }), outside);

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::db::{self, audit::NewEvent, contacts::Matched};
+use crate::domain::access::TokenDenial;
 use crate::domain::audit::AuditAction;
 use crate::domain::contacts::{Contact, ContactChange, ContactFields, PAGE_MAX, Search, parse_tags};
 use crate::domain::ids::{ContactId, SubAccountId, UserId};
@@ -23,11 +24,20 @@ async fn reachable_location(
     super::locations::location(app, by, id).await
 }
 
-/// A contact the token reaches: its location's.
+/// A contact the token reaches: its location's. Another location's is answered as an
+/// unknown one is (not found), so that a contact's id tells nothing of whether it exists
+/// elsewhere (SPEC §5: another tenant's id answers 404).
 async fn reachable(app: &App, by: &Requester, id: ContactId) -> AppResult<Contact> {
     let contact = app.read(move |conn| Ok(db::contacts::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
-    reachable_location(app, by, contact.sub_account_id).await?;
-    Ok(contact)
+    match reachable_location(app, by, contact.sub_account_id).await {
+        Ok(_) => Ok(contact),
+        Err(AppError::Token(TokenDenial::Location)) => {
+            // The request's span names the integration and the client's address.
+            tracing::warn!("API request refused: a contact of another location");
+            Err(AppError::NotFound)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// The person a contact may be assigned to: someone of the location's agency who works in

@@ -197,16 +197,26 @@ async fn tokens_reach_only_their_own_locations_contacts_with_the_right_scope() {
         "an agency token holds no contact scope"
     );
 
-    // Sub-account B's token, with every contact scope, reaches nothing of A.
+    // Sub-account B's token, with every contact scope, reaches nothing of A. A's contact
+    // answers as a contact that does not exist does (404): its id tells B nothing.
     let base_b = format!("/locations/{}/settings/private-integrations", world.sub_b);
     let (_, other) =
         create_integration(&app, &base_b, "B sync", &["contacts.readonly", "contacts.write"]).await;
+    let unknown = uuid::Uuid::new_v4();
+    for contact in [id.as_str().to_owned(), unknown.to_string()] {
+        for (method, path, body) in [
+            (Method::GET, format!("/v2/contacts/{contact}"), json!({})),
+            (Method::PUT, format!("/v2/contacts/{contact}"), json!({ "firstName": "Mallory" })),
+            (Method::DELETE, format!("/v2/contacts/{contact}"), json!({})),
+            (Method::POST, format!("/v2/contacts/{contact}/tags"), json!({ "tags": ["pwned"] })),
+            (Method::DELETE, format!("/v2/contacts/{contact}/tags"), json!({ "tags": ["vip"] })),
+        ] {
+            let (status, answer) = send(&app, method.clone(), &path, &other, body).await;
+            assert_eq!((status, answer["message"].as_str()), (404, Some("Not found")), "{method} {path}");
+        }
+    }
     let elsewhere = "The token does not have access to this location";
     for (method, path, body) in [
-        (Method::GET, format!("/v2/contacts/{id}"), json!({})),
-        (Method::PUT, format!("/v2/contacts/{id}"), json!({ "firstName": "Mallory" })),
-        (Method::DELETE, format!("/v2/contacts/{id}"), json!({})),
-        (Method::POST, format!("/v2/contacts/{id}/tags"), json!({ "tags": ["pwned"] })),
         (
             Method::POST,
             "/v2/contacts/".to_owned(),
