@@ -9,7 +9,9 @@ use serde_json::json;
 
 use super::{App, AppResult, Requester};
 use crate::db;
+use crate::domain::access::{Action, Actor, Context};
 use crate::domain::events::{self, Event, EventKind, token_data};
+use crate::domain::ids::SubAccountId;
 use crate::domain::integration::ROTATION_RECOMMENDED_AFTER_DAYS;
 use crate::domain::rotation::TokenState;
 
@@ -27,21 +29,32 @@ const EXPIRED_LOOKBACK_DAYS: i64 = 7;
 /// Names the scheduler's advisory lock.
 const SCHEDULER_LOCK: i64 = 0x6e6f_7469_6679; // "notify"
 
-/// How many notifications the requester has not read.
-pub async fn unread(app: &App, by: &Requester) -> AppResult<i64> {
-    let user = by.person()?.id;
-    app.read(move |conn| Ok(db::events::unread(conn, user)?)).await
+/// Whether the notifications of a level (the agency's own: `None`, or a sub-account)
+/// concern the person now. Those told of an event are the people who may manage
+/// integrations at its level (`outbox::publish`); someone who no longer may, having lost
+/// the permission or the sub-account, stops seeing them on their next request, as every
+/// other change of access takes effect (SPEC §1).
+pub fn concerns(actor: &Actor, level: Option<SubAccountId>) -> bool {
+    actor.may(Action::ManageIntegrations, Context::of(actor.agency_id, level))
 }
 
-/// A page of the requester's notifications, newest first, from before `before`.
+/// A page of the requester's notifications that concern them, newest first, from before
+/// `before`.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     app: &App,
     by: &Requester,
     before: Option<uuid::Uuid>,
 ) -> AppResult<Vec<db::events::Notification>> {
-    let user = by.person()?.id;
-    app.read(move |conn| Ok(db::events::of(conn, user, before, PAGE)?)).await
+    let actor = by.person()?.clone();
+    app.read(move |conn| {
+        let levels = db::events::levels(conn, actor.id)?;
+        let agency = levels.contains(&None) && concerns(&actor, None);
+        let sub_accounts: Vec<SubAccountId> =
+            levels.into_iter().flatten().filter(|id| concerns(&actor, Some(*id))).collect();
+        Ok(db::events::of(conn, actor.id, (agency, &sub_accounts), before, PAGE)?)
+    })
+    .await
 }
 
 /// Marks one of the requester's notifications read, or all of them.

@@ -79,7 +79,8 @@ pub async fn signed_in_with_surroundings(
 pub struct Surroundings {
     agency: Agency,
     sub_accounts: Vec<SubAccount>,
-    unread: i64,
+    /// Unread notifications by level, whether or not they still concern the person.
+    unread: Vec<(Option<SubAccountId>, i64)>,
 }
 
 impl Surroundings {
@@ -111,6 +112,11 @@ impl Surroundings {
         if !actor.reaches(context) {
             return Err(AppError::NotFound);
         }
+        let unread = unread
+            .into_iter()
+            .filter(|(level, _)| super::notifications::concerns(actor, *level))
+            .map(|(_, count)| count)
+            .sum();
         Ok(Place { agency, sub_accounts, context, unread })
     }
 }

@@ -126,13 +126,29 @@ pub fn notify(conn: &mut PgConnection, event: &Event, recipients: &[(UserId, boo
     diesel::insert_into(notifications::table).values(&rows).on_conflict_do_nothing().execute(conn)
 }
 
-/// How many notifications a person has not read.
-pub fn unread(conn: &mut PgConnection, user: UserId) -> QueryResult<i64> {
+/// How many notifications a person has not read, by the level of their event: the agency's
+/// own (`None`) or a sub-account.
+pub fn unread(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<(Option<SubAccountId>, i64)>> {
     notifications::table
+        .inner_join(events::table)
         .filter(notifications::user_id.eq(user))
         .filter(notifications::read_at.is_null())
-        .count()
-        .get_result(conn)
+        .group_by(events::sub_account_id)
+        .select((events::sub_account_id, diesel::dsl::count_star()))
+        .load::<(Option<Uuid>, i64)>(conn)
+        .map(|levels| levels.into_iter().map(|(level, count)| (level.map(SubAccountId), count)).collect())
+}
+
+/// The levels of a person's notifications: the agency's own (`None`) and the sub-accounts
+/// their events happened in.
+pub fn levels(conn: &mut PgConnection, user: UserId) -> QueryResult<Vec<Option<SubAccountId>>> {
+    notifications::table
+        .inner_join(events::table)
+        .filter(notifications::user_id.eq(user))
+        .select(events::sub_account_id)
+        .distinct()
+        .load::<Option<Uuid>>(conn)
+        .map(|levels| levels.into_iter().map(|level| level.map(SubAccountId)).collect())
 }
 
 /// A notification as its page shows it.
@@ -144,17 +160,26 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-/// A person's notifications, newest first: `limit` of them from before `before` (an
-/// event id, for the next page).
+/// A person's notifications of events at the agency's own level (when `agency`) or in
+/// `sub_accounts`, newest first: `limit` of them from before `before` (an event id, for
+/// the next page).
 pub fn of(
     conn: &mut PgConnection,
     user: UserId,
+    (agency, sub_accounts): (bool, &[SubAccountId]),
     before: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<Notification>> {
+    let sub_accounts: Vec<Uuid> = sub_accounts.iter().map(|id| id.0).collect();
     let mut query = notifications::table
         .inner_join(events::table)
         .filter(notifications::user_id.eq(user))
+        .filter(
+            events::sub_account_id
+                .is_null()
+                .and(agency.into_sql::<diesel::sql_types::Bool>())
+                .or(events::sub_account_id.eq_any(sub_accounts)),
+        )
         .order((events::occurred_at.desc(), events::id.desc()))
         .limit(limit)
         .select((StoredEvent::as_select(), notifications::read_at))

@@ -43,6 +43,14 @@ pub enum Context {
 }
 
 impl Context {
+    /// The agency's own level (`None`) or one of its sub-accounts.
+    pub fn of(agency_id: AgencyId, sub_account_id: Option<SubAccountId>) -> Self {
+        match sub_account_id {
+            Some(id) => Self::SubAccount { id, agency_id },
+            None => Self::Agency(agency_id),
+        }
+    }
+
     /// The agency the context belongs to.
     pub fn agency_id(self) -> AgencyId {
         match self {

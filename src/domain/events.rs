@@ -185,10 +185,7 @@ impl Event {
 
     /// The context whose people and endpoints hear of it.
     pub fn context(&self) -> Context {
-        match self.sub_account_id {
-            Some(id) => Context::SubAccount { id, agency_id: self.agency_id },
-            None => Context::Agency(self.agency_id),
-        }
+        Context::of(self.agency_id, self.sub_account_id)
     }
 
     /// The webhook body: `{type, timestamp, data}` (Standard Webhooks).

@@ -256,3 +256,59 @@ async fn a_rotation_run_again_after_a_cancel_is_told_again() {
     let expiring = kinds(&app, &world).into_iter().filter(|kind| *kind == EventKind::TokenExpiring).count();
     assert_eq!(expiring, 2, "the same old token, two rotations: told for each");
 }
+
+#[tokio::test]
+async fn someone_who_no_longer_manages_a_level_stops_seeing_its_notifications_at_once() {
+    use diesel::prelude::*;
+    use private_integrations::db::schema::users;
+    let (app, world) = signed_in_app(Vec::new()).await;
+    let sub = format!("/locations/{}/settings/private-integrations", world.sub_a);
+    create_integration(&app, &sub, "Front desk", &["contacts.readonly"]).await;
+    let admin = browser_of(&app, people::ADMIN_A).await;
+    let told = ["Integration “Front desk” was created"];
+    assert_eq!(headlines(&admin).await, told);
+    assert_eq!(bell(&admin).await, "Notifications, 1 unread");
+
+    // The owner takes "Manage private integrations" away: on the admin's next request,
+    // A's notifications are gone from their page and their bell.
+    let id: uuid::Uuid = users::table
+        .filter(users::email.eq(people::ADMIN_A))
+        .select(users::id)
+        .first(&mut app.conn())
+        .expect("the admin");
+    let url = format!("/settings/team/{id}");
+    let (sub_a, sub_b) = (world.sub_a.to_string(), world.sub_b.to_string());
+    let set = |fields: Vec<(&'static str, String)>| {
+        let (app, url) = (&app, &url);
+        async move {
+            app.get(url).await;
+            let fields: Vec<(&str, &str)> =
+                fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+            let saved = app.post_form(url, &fields).await;
+            assert_eq!(saved.status, 303, "{}", saved.body);
+        }
+    };
+    let admin_of = |sub_account: &String, integrations: bool| {
+        let mut fields = vec![("role", "account_admin".to_owned()), ("manage_staff", "on".to_owned())];
+        if integrations {
+            fields.push(("manage_integrations", "on".to_owned()));
+        }
+        fields.push(("sub_accounts", sub_account.clone()));
+        fields
+    };
+    set(admin_of(&sub_a, false)).await;
+    assert!(headlines(&admin).await.is_empty());
+    assert_eq!(bell(&admin).await, "Notifications");
+
+    // Given back, they are there again, still unread.
+    set(admin_of(&sub_a, true)).await;
+    assert_eq!(headlines(&admin).await, told);
+    assert_eq!(bell(&admin).await, "Notifications, 1 unread");
+
+    // Moved to sub-account B, where they manage integrations: A's are not theirs.
+    set(admin_of(&sub_b, true)).await;
+    assert!(headlines(&admin).await.is_empty());
+    assert_eq!(bell(&admin).await, "Notifications");
+    // The owner, who manages every level, still sees it.
+    assert_eq!(headlines(&app.browser).await, told);
+}
