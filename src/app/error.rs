@@ -76,7 +76,12 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
-        if matches!(error, diesel::result::Error::NotFound) {
+        use diesel::result::{DatabaseErrorKind, Error};
+        if matches!(error, Error::NotFound) {
+            Self::NotFound
+        } else if matches!(error, Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) {
+            // What the change refers to was checked before; only a concurrent delete (a
+            // location removed meanwhile) gets here: it is gone.
             Self::NotFound
         } else if crate::db::is_connection_failure(&error) {
             Self::Unavailable(error.into())

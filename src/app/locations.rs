@@ -141,8 +141,12 @@ pub async fn delete(app: &App, by: &Requester, id: SubAccountId) -> AppResult<()
         target_label: Some(found.name.clone()),
         ..by.event(AuditAction::ApiLocationDelete, found.agency_id, None, app.clock.now())
     };
+    let agency = found.agency_id;
     app.write(move |conn| {
-        // People who worked only there belong nowhere once it goes: they go too.
+        // People who worked only there belong nowhere once it goes: they go too. Every
+        // change of who belongs where takes the agency's lock first, so nobody joins it
+        // between this read and the delete (and nobody waits on it the other way round).
+        db::agencies::lock(conn, agency)?;
         let stranded = db::users::only_in(conn, id)?;
         db::agencies::delete_sub_account(conn, id)?;
         let removed = db::users::delete_all(conn, &stranded)?;

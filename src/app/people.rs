@@ -161,6 +161,7 @@ pub async fn create(app: &App, by: &Requester, context: Context, newcomer: Newco
     let now = app.clock.now();
     let event = by.event(AuditAction::UserCreate, context.agency_id(), context.sub_account_id(), now);
     app.write(move |conn| {
+        db::agencies::lock(conn, person.agency_id)?;
         let user = insert(conn, &person, Some(&hash), now)?;
         db::audit::record(
             conn,
@@ -544,6 +545,7 @@ pub async fn create_by_token(app: &App, by: &Requester, newcomer: ApiNewcomer) -
     let event =
         by.event(AuditAction::ApiUserCreate, caller.owner.agency_id, caller.owner.sub_account_id, now);
     app.write(move |conn| {
+        db::agencies::lock(conn, person.agency_id)?;
         let user = insert(conn, &person, hash.as_deref(), now)?;
         db::audit::record(
             conn,

@@ -131,7 +131,9 @@ pub fn find(conn: &mut PgConnection, id: AgencyId) -> QueryResult<Agency> {
 }
 
 /// Locks the agency's row until the transaction ends: changes that could leave it
-/// without a team manager take this lock first, so they run one after another.
+/// without a team manager, or change who belongs to which of its sub-accounts (people
+/// added, moved or removed, a sub-account deleted), take this lock first, so they run one
+/// after another.
 pub fn lock(conn: &mut PgConnection, id: AgencyId) -> QueryResult<()> {
     agencies::table.find(id).select(agencies::id).for_update().first::<AgencyId>(conn).map(drop)
 }

@@ -371,3 +371,75 @@ async fn sub_account_tokens_write_only_their_own_staff() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_location_deleted_while_people_join_or_move_into_it_strands_nobody_and_fails_nothing() {
+    use diesel::prelude::*;
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let world = seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    let (_, token) =
+        create_integration(&app, AGENCY, "Provisioner", &["locations.write", "users.write"]).await;
+    let company = world.agency.to_string();
+    let stranded = "SELECT count(*) AS n FROM users u WHERE u.role IN ('account_admin', 'account_user') \
+                    AND NOT EXISTS (SELECT 1 FROM sub_account_memberships m WHERE m.user_id = u.id)";
+    for round in 0..3 {
+        let (status, body) = send(
+            &app,
+            Method::POST,
+            "/v2/locations/",
+            &token,
+            serde_json::json!({ "name": format!("Doomed {round}"), "companyId": company }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let location = body["id"].as_str().expect("id").to_owned();
+        let mut mover = new_user(&world, "Mover", &format!("mover{round}@acme.test"), "account", "user");
+        mover["locationIds"] = serde_json::json!([location]);
+        let (status, body) = send(&app, Method::POST, "/v2/users/", &token, mover).await;
+        assert_eq!(status, 201, "{body}");
+        let mover = format!("/v2/users/{}", body["id"].as_str().expect("id"));
+
+        // People added to it, the one who works only there moved to B as well, and the
+        // location deleted, all at once.
+        let mut calls = Vec::new();
+        for n in 0..12 {
+            let mut joiner =
+                new_user(&world, "Joiner", &format!("joiner{round}-{n}@acme.test"), "account", "user");
+            joiner["locationIds"] = serde_json::json!([location]);
+            calls.push((Method::POST, "/v2/users/".to_owned(), joiner));
+            calls.push((
+                Method::PUT,
+                mover.clone(),
+                serde_json::json!({ "locationIds": [location, world.sub_b] }),
+            ));
+        }
+        calls.insert(12, (Method::DELETE, format!("/v2/locations/{location}"), serde_json::json!({})));
+        let answers = crate::support::join_all(
+            calls
+                .iter()
+                .map(|(method, path, body)| send(&app, method.clone(), path, &token, body.clone()))
+                .collect(),
+        )
+        .await;
+        for (status, body) in &answers {
+            // Created or moved before the delete, or after it: the location is gone.
+            assert!([200, 201, 403, 404].contains(status), "{status} {body}");
+        }
+        let gone: i64 =
+            diesel::sql_query(format!("SELECT count(*) AS n FROM sub_accounts WHERE id = '{location}'"))
+                .get_result::<Count>(&mut app.conn())
+                .expect("count")
+                .n;
+        assert_eq!(gone, 0, "round {round}: the location was deleted");
+        let left: i64 = diesel::sql_query(stranded).get_result::<Count>(&mut app.conn()).expect("count").n;
+        assert_eq!(left, 0, "round {round}: someone belongs to no sub-account");
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
