@@ -394,6 +394,12 @@ impl From<AppError> for ApiError {
                 meta: None,
             },
             AppError::Refused(message) => Self::invalid(message),
+            AppError::AlreadyDone => Self {
+                status: StatusCode::CONFLICT,
+                message: Cow::Borrowed("An earlier request did this already"),
+                retry_after: None,
+                meta: None,
+            },
             AppError::Duplicate { message, existing, field } => Self {
                 status: StatusCode::BAD_REQUEST,
                 message: Cow::Owned(message),

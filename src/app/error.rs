@@ -47,6 +47,10 @@ pub enum AppError {
         /// The field both share.
         field: &'static str,
     },
+    /// The same form was sent again while the first was carried out (a double submit):
+    /// that one did it, this one changed nothing.
+    #[error("already done by an earlier request")]
+    AlreadyDone,
     /// The database cannot be reached right now.
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),

@@ -118,9 +118,18 @@ pub struct Created {
     pub reveal: uuid::Uuid,
 }
 
-/// Creates an integration in `context` with its first token.
+/// Creates an integration in `context` with its first token. From the wizard's `draft`, at
+/// most once: a draft sent again while its integration is being created gets
+/// [`AppError::AlreadyDone`] (the integration's `integration.created` event is told once
+/// per draft, and a second telling rolls its transaction back).
 #[tracing::instrument(skip_all, fields(?context))]
-pub async fn create(app: &App, by: &Requester, context: Context, fields: Fields) -> AppResult<Created> {
+pub async fn create(
+    app: &App,
+    by: &Requester,
+    context: Context,
+    fields: Fields,
+    draft: Option<uuid::Uuid>,
+) -> AppResult<Created> {
     allowed(by, context)?;
     let actor = by.person()?;
     let (token, issued) = super::tokens::issue(app);
@@ -145,8 +154,15 @@ pub async fn create(app: &App, by: &Requester, context: Context, fields: Fields)
     let (integration, reveal) = app
         .write(move |conn| {
             let integration = db::integrations::create(conn, &new, &issued, now)?;
-            let told = Event::about(EventKind::IntegrationCreated, &integration, json!({}), now);
-            super::outbox::publish(conn, emails, &told)?;
+            let mut told = Event::about(EventKind::IntegrationCreated, &integration, json!({}), now);
+            if let Some(draft) = draft {
+                told = told.once(format!("draft:{draft}"));
+            }
+            if !super::outbox::publish(conn, emails, &told)? {
+                // The draft's creation was told already: it was sent twice, and the other
+                // request created it. This one changes nothing.
+                return Err(AppError::AlreadyDone);
+            }
             let reveal = super::reveals::stash(conn, &keys, (user, integration.id), &token, now)?;
             db::audit::record(
                 conn,

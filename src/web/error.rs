@@ -59,6 +59,7 @@ impl WebError {
             Self::App(AppError::Invalid { message, .. } | AppError::Conflict { message, .. }) => {
                 Some(message)
             }
+            Self::App(AppError::AlreadyDone) => Some("This was done already: the same form was sent twice."),
             Self::CsrfRejected => Some(
                 "This form has expired or was sent from another site. Go back, reload the page and try again.",
             ),
@@ -75,7 +76,9 @@ impl ResponseError for WebError {
                 AppError::Forbidden | AppError::Token(_) => StatusCode::FORBIDDEN,
                 AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Conflict { .. } => StatusCode::CONFLICT,
-                AppError::Refused(_) | AppError::Duplicate { .. } => StatusCode::CONFLICT,
+                AppError::Refused(_) | AppError::Duplicate { .. } | AppError::AlreadyDone => {
+                    StatusCode::CONFLICT
+                }
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },

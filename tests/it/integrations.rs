@@ -89,6 +89,33 @@ async fn creating_an_integration_reveals_its_token_exactly_once() {
 }
 
 #[tokio::test]
+async fn a_draft_sent_many_times_at_once_creates_one_integration() {
+    let app = TestApp::spawn().await;
+    seed(&mut app.conn());
+    app.sign_in(people::OWNER, PASSWORD).await;
+    app.get(&format!("{AGENCY}/new")).await;
+    let next = app.post_form(&format!("{AGENCY}/new"), &[("name", "Once"), ("description", "")]).await;
+    assert_eq!(next.status, 303, "{}", next.body);
+    app.get(next.location()).await;
+    let last_step = format!("{AGENCY}/new/scopes");
+    let sends = (0..12)
+        .map(|_| app.post_form(&last_step, &[("scopes", "locations.readonly"), ("step", "save")]))
+        .collect();
+    let answers = crate::support::join_all(sends).await;
+    let (created, others): (Vec<_>, Vec<_>) =
+        answers.iter().partition(|answer| answer.location().ends_with("/reveal"));
+    assert_eq!(created.len(), 1, "{:?}", answers.iter().map(|answer| answer.location()).collect::<Vec<_>>());
+    for other in others {
+        // As a draft sent again once it was used: back to a fresh first step.
+        assert_eq!((other.status, other.location()), (303, format!("{AGENCY}/new").as_str()));
+    }
+    assert_eq!(count_integrations(&app), 1);
+    let tokens: i64 = integration_tokens::table.count().get_result(&mut app.conn()).expect("count");
+    assert_eq!(tokens, 1, "no token that nobody saw");
+    assert!(token_on(&app.get(created[0].location()).await).is_some(), "the one created shows its token");
+}
+
+#[tokio::test]
 async fn the_reveal_page_shows_the_warning_and_is_never_cached() {
     let app = TestApp::spawn().await;
     seed(&mut app.conn());

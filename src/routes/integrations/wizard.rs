@@ -27,6 +27,10 @@ const DRAFT: &str = "integration_draft";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Draft {
     key: String,
+    /// A new integration's draft, named once its first step is taken: it creates one
+    /// integration however many times its last step is sent, even at once.
+    #[serde(default)]
+    id: Option<uuid::Uuid>,
     name: String,
     description: String,
     scopes: Option<Vec<String>>,
@@ -241,6 +245,7 @@ pub async fn submit_new_details(
     let previous = load_draft(&page.me.session, &key);
     let draft = Draft {
         key,
+        id: Some(previous.as_ref().and_then(|draft| draft.id).unwrap_or_else(uuid::Uuid::new_v4)),
         name: form.0.name.trim().to_owned(),
         description: form.0.description.trim().to_owned(),
         scopes: previous.and_then(|draft| draft.scopes),
@@ -293,9 +298,13 @@ pub async fn submit_new_scopes(
         save_draft(session, &draft)?;
         return Err(needed);
     }
+    let fields = Fields { name, description, scopes };
     let created =
-        app::integrations::create(&app, page.requester(), page.context, Fields { name, description, scopes })
-            .await?;
+        match app::integrations::create(&app, page.requester(), page.context, fields, draft.id).await {
+            // Sent again while the first was being created: that one shows its token.
+            Err(app::AppError::AlreadyDone) => return Ok(pages::see_other(&Target::New.base(&page))),
+            other => other?,
+        };
     let integration = created.integration;
     session.remove(DRAFT);
     reveal::remember(session, integration.id, created.reveal)?;
@@ -320,6 +329,7 @@ pub async fn edit_details(
         app::integrations::find(&app, page.requester(), page.context, path.integration_id).await?;
     let draft = load_draft(&page.me.session, &target.key(&page)).unwrap_or_else(|| Draft {
         key: target.key(&page),
+        id: None,
         name: integration.name.clone(),
         description: integration.description.clone(),
         scopes: Some(integration.scopes.clone()),
@@ -341,6 +351,7 @@ pub async fn submit_edit_details(
     let previous = load_draft(&page.me.session, &target.key(&page));
     let draft = Draft {
         key: target.key(&page),
+        id: None,
         name: form.0.name.trim().to_owned(),
         description: form.0.description.trim().to_owned(),
         scopes: Some(previous.and_then(|draft| draft.scopes).unwrap_or_else(|| integration.scopes.clone())),
@@ -392,6 +403,7 @@ pub async fn remove_unused_scopes(
         session,
         &Draft {
             key: target.key(&page),
+            id: None,
             name: integration.name.clone(),
             description: integration.description.clone(),
             scopes: Some(kept),

@@ -26,6 +26,7 @@ async fn create_lists_reads_edits_and_deletes_within_the_context() {
         &owner,
         agency,
         fields(&harness, "CRM", &["users.readonly"], Level::Agency),
+        None,
     )
     .await
     .expect("created");
@@ -62,6 +63,7 @@ async fn another_tenant_finds_nothing_and_a_plain_user_may_do_nothing() {
         &harness.person(people::OWNER),
         agency,
         fields(&harness, "CRM", &["users.readonly"], Level::Agency),
+        None,
     )
     .await
     .expect("created");
@@ -81,4 +83,35 @@ async fn another_tenant_finds_nothing_and_a_plain_user_may_do_nothing() {
     assert!(integrations::list(app, &admin_a, sub_a).await.is_ok());
     assert!(matches!(integrations::list(app, &admin_a, sub_b).await, Err(AppError::NotFound)));
     assert!(matches!(integrations::detail(app, &admin_a, sub_a, id).await, Err(AppError::NotFound)));
+}
+
+#[tokio::test]
+async fn a_draft_creates_one_integration_however_often_it_is_sent() {
+    let harness = Harness::new();
+    let (app, owner) = (&harness.app, harness.person(people::OWNER));
+    let agency = Context::Agency(harness.world.agency);
+    let draft = Some(uuid::Uuid::new_v4());
+    let send = || {
+        integrations::create(
+            app,
+            &owner,
+            agency,
+            fields(&harness, "CRM", &["users.readonly"], Level::Agency),
+            draft,
+        )
+    };
+    send().await.expect("created");
+    assert!(matches!(send().await, Err(AppError::AlreadyDone)));
+    assert_eq!(integrations::list(app, &owner, agency).await.expect("list").len(), 1, "nothing more");
+    // Another draft, or none (the CLI), creates another.
+    integrations::create(
+        app,
+        &owner,
+        agency,
+        fields(&harness, "CRM", &["users.readonly"], Level::Agency),
+        None,
+    )
+    .await
+    .expect("created");
+    assert_eq!(integrations::list(app, &owner, agency).await.expect("list").len(), 2);
 }

@@ -19,7 +19,7 @@ async fn rotate_later_keeps_the_old_token_until_the_overlap_ends_and_cancel_rest
         description: Description::parse("").expect("description"),
         scopes: ScopeSet::parse(&["users.readonly".to_owned()], &app.catalog, Level::Agency).expect("scopes"),
     };
-    let created = integrations::create(app, &owner, agency, fields).await.expect("created");
+    let created = integrations::create(app, &owner, agency, fields, None).await.expect("created");
     let id = created.integration.id;
     let old = harness.reveal(&owner, agency, id, created.reveal).await;
 
