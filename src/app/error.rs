@@ -85,7 +85,9 @@ impl From<diesel::result::Error> for AppError {
             Self::NotFound
         } else if matches!(error, Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) {
             // What the change refers to was checked before; only a concurrent delete (a
-            // location removed meanwhile) gets here: it is gone.
+            // location removed meanwhile) gets here: it is gone. Logged, so that a check
+            // missing upstream would still show.
+            tracing::warn!(%error, "a change referred to something deleted meanwhile: not found");
             Self::NotFound
         } else if crate::db::is_connection_failure(&error) {
             Self::Unavailable(error.into())

@@ -34,7 +34,7 @@ const SCHEDULER_LOCK: i64 = 0x6e6f_7469_6679; // "notify"
 /// integrations at its level (`outbox::publish`); someone who no longer may, having lost
 /// the permission or the sub-account, stops seeing them on their next request, as every
 /// other change of access takes effect (SPEC §1).
-pub fn concerns(actor: &Actor, level: Option<SubAccountId>) -> bool {
+pub(super) fn concerns(actor: &Actor, level: Option<SubAccountId>) -> bool {
     actor.may(Action::ManageIntegrations, Context::of(actor.agency_id, level))
 }
 
